@@ -1,0 +1,48 @@
+# speechtopics — `make report` and `make test` are the quick start.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
+KERNEL := speechtopics
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast lint lab bench clean notebooks
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the project with its dev tools
+
+report: $(STAMP)  ## run the whole analysis on data/raw (tables → data/processed, figures → figures)
+	$(BIN)/speechtopics run
+
+test: $(STAMP)  ## run the whole test suite (notebooks and browser test included)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## tests without the slow ones (notebooks, browser, kill tests)
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: $(STAMP)  ## ruff on the package, tests, notebooks and benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
+
+notebooks: $(STAMP)  ## (re)create the .ipynb files from their paired .py sources
+	$(BIN)/jupytext --sync notebooks/*.py
+
+lab: $(STAMP) notebooks  ## open JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (speechtopics)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)  ## speed and memory benchmarks (needs ../shared/corpus/bench)
+	$(BIN)/python benchmarks/run.py
+
+clean:  ## remove generated data, figures and caches (data/raw is never touched)
+	rm -rf data/interim/* data/processed/* figures/*
+	@touch data/interim/.gitkeep data/processed/.gitkeep figures/.gitkeep

@@ -1,0 +1,237 @@
+"""The ``speechtopics`` command.
+
+Every command takes ``--raw DIR`` (speeches; ``DIR/metadata.csv`` used when
+present) and ``--out DIR`` (where ``interim/``, ``processed/`` and
+``figures/`` go), so the same tool runs on any folder of speeches.
+Exit status is 0 when every file was handled (loaded or reported) and
+non-zero only when nothing could be done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import Paths, default_paths, load_params
+
+EXIT_OK = 0
+EXIT_NOTHING_DONE = 1
+EXIT_USAGE = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--raw", type=Path, metavar="DIR", help="folder of speeches (default: data/raw)")
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help="output root for interim/, processed/ and figures/ (default: the project's data/ and figures/)",
+    )
+    parser.add_argument("--params", type=Path, metavar="TOML", help="parameter file (default: speechtopics.toml)")
+
+
+def _paths_and_params(args: argparse.Namespace) -> tuple[Paths, dict]:
+    params = load_params(args.params)
+    paths = default_paths(params).with_overrides(raw=args.raw, out=args.out)
+    return paths, params
+
+
+def _print(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .pipeline import corpus_overview, load
+
+    paths, params = _paths_and_params(args)
+    corpus = load(paths, params, progress=not args.json and sys.stderr.isatty())
+    report = corpus.report.to_json_dict()
+    if args.json:
+        _print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print(f"speeches in {paths.raw}")
+        for row in report["loaded"]:
+            _print(f"  loaded    {row['file']}  doc_id={row['doc_id']}  {row['format']}/{row['encoding']}  "
+                   f"{row['chars_raw']}→{row['chars_clean']} chars  {row['title']}")
+        for row in report["duplicates"]:
+            _print(f"  duplicate {row['file']}  same text as {row['duplicate_of']}")
+        for row in report["skipped"]:
+            _print(f"  skipped   {row['file']}  {row['reason']}")
+        for row in report["warnings"]:
+            _print(f"  warning   {row['file']}  {row['message']}")
+        overview = corpus_overview(corpus)
+        if len(overview):
+            _print("")
+            columns = ["doc_id", "title", "level", "year", "chars_clean", "sections", "paragraphs", "tokens"]
+            _print(overview[columns].to_string(index=False))
+    return EXIT_OK if corpus.speeches else EXIT_NOTHING_DONE
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from .corpus import LoadError, read_speech_file
+    from .pipeline import build_cleaner
+
+    paths, params = _paths_and_params(args)
+    try:
+        text, _fmt, _encoding, _data = read_speech_file(Path(args.path))
+    except (LoadError, OSError) as exc:
+        sys.stderr.write(f"speechtopics clean: {exc}\n")
+        return EXIT_NOTHING_DONE
+    result = build_cleaner(paths, params)(text)
+    sys.stdout.write(result.text + "\n")
+    if args.report:
+        removed = ", ".join(f"{rule}={n}" for rule, n in result.removed_chars.items() if n)
+        sys.stderr.write(f"removed characters by rule: {removed or 'none'}\n")
+    return EXIT_OK
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from .corpus import LoadError, read_speech_file
+    from .lexicon import load_themes
+    from .pipeline import build_cleaner, build_tokenizer
+
+    paths, params = _paths_and_params(args)
+    if args.file:
+        try:
+            text, *_ = read_speech_file(Path(args.file))
+        except (LoadError, OSError) as exc:
+            sys.stderr.write(f"speechtopics tokens: {exc}\n")
+            return EXIT_NOTHING_DONE
+        text = build_cleaner(paths, params)(text).text
+    elif args.text:
+        text = " ".join(args.text)
+    else:
+        sys.stderr.write("speechtopics tokens: give TEXT or --file PATH\n")
+        return EXIT_USAGE
+    tokenizer = build_tokenizer(paths, params, load_themes(paths.themes))
+    for line in text.split("\n"):
+        tokens = tokenizer.segment(line) if args.all else tokenizer(line)
+        tokens = [t for t in tokens if t.strip()]
+        if tokens:
+            _print(" ".join(tokens))
+    return EXIT_OK
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    from .pipeline import load
+    from .segment import format_outline, outline
+
+    paths, params = _paths_and_params(args)
+    corpus = load(paths, params)
+    try:
+        speech = corpus.speech(args.doc_id)
+    except KeyError as exc:
+        sys.stderr.write(f"speechtopics outline: {exc.args[0]}\n")
+        return EXIT_NOTHING_DONE
+    units = [unit for unit in corpus.units if unit.doc_id == speech.doc_id]
+    _print(f"{speech.doc_id}  {speech.title or '(no title)'}  [{speech.file}]")
+    _print(format_outline(outline(units)))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    paths, params = _paths_and_params(args)
+    summary = run(paths, params, stages=args.stage, force=args.force, progress=True,
+                  echo=lambda line: sys.stderr.write(line + "\n"))
+    _print(summary.format())
+    _print(f"tables in {paths.processed}; figures in {paths.figures}")
+    loaded = summary.rows and summary.rows[0]["stage"] == "load" and "0 speeches" not in summary.rows[0]["detail"]
+    return EXIT_OK if loaded else EXIT_NOTHING_DONE
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    from .pipeline import load
+    from .themes import kwic
+
+    paths, params = _paths_and_params(args)
+    corpus = load(paths, params)
+    terms = [args.term] if args.term else []
+    if args.theme:
+        matching = [theme for theme in corpus.themes if args.theme in (theme.name, theme.label)]
+        if not matching:
+            names = ", ".join(theme.name for theme in corpus.themes)
+            sys.stderr.write(f"speechtopics kwic: no theme {args.theme!r}; themes are {names}\n")
+            return EXIT_USAGE
+        terms.extend(matching[0].terms)
+    if not terms:
+        sys.stderr.write("speechtopics kwic: give TERM or --theme NAME\n")
+        return EXIT_USAGE
+    window = args.window or int(params["themes"]["kwic_window"])
+    table = kwic(corpus.units, terms, window=window, doc_ids=[args.doc] if args.doc else None)
+    if table.empty:
+        _print("no occurrences")
+        return EXIT_OK
+    for row in table.itertuples(index=False):
+        _print(f"{row.doc_id:>5} {row.section_path or '-':<12} {row.left:>{window}}【{row.keyword}】{row.right}")
+    _print(f"{len(table)} occurrences")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="speechtopics",
+        description="Find and compare themes in Chinese speeches about office work.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="load every speech and print the load report and corpus summary")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object {loaded, skipped, duplicates, warnings}")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("clean", help="print the cleaned text of one file")
+    _common(p)
+    p.add_argument("path", help="a .txt, .docx or .html file")
+    p.add_argument("--report", action="store_true", help="also print what each rule removed (to stderr)")
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("tokens", help="print tokens separated by spaces")
+    _common(p)
+    p.add_argument("text", nargs="*", help="text to tokenize")
+    p.add_argument("--file", help="tokenize a file (cleaned first)")
+    p.add_argument("--all", action="store_true", help="show every segmented word (no stopword or length filter)")
+    p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("outline", help="print the section tree of one speech")
+    _common(p)
+    p.add_argument("doc_id", help="speech id (see `speechtopics ingest`)")
+    p.set_defaults(func=cmd_outline)
+
+    p = sub.add_parser("run", help="run every stage and write tables and figures (what `make report` does)")
+    _common(p)
+    p.add_argument("--stage", action="append", metavar="NAME",
+                   help="rerun this stage and those after it that depend on it (repeatable)")
+    p.add_argument("--force", action="store_true", help="ignore cached results of the selected stages")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("kwic", help="keyword in context: every occurrence of a term or a theme's terms")
+    _common(p)
+    p.add_argument("term", nargs="?", help="a word or phrase")
+    p.add_argument("--theme", metavar="NAME", help="all terms of a theme from themes.toml")
+    p.add_argument("--window", type=int, metavar="N", help="characters of context on each side")
+    p.add_argument("--doc", metavar="ID", help="only this speech")
+    p.set_defaults(func=cmd_kwic)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``speechtopics`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .lexicon import LexiconError
+
+    try:
+        return int(args.func(args))
+    except LexiconError as exc:
+        sys.stderr.write(f"speechtopics {args.command}: {exc}\n")
+        return EXIT_NOTHING_DONE
+    except ValueError as exc:
+        sys.stderr.write(f"speechtopics {args.command}: {exc}\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

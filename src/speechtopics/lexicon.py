@@ -1,0 +1,200 @@
+"""Reading the user-editable lexicons in ``data/lexicon/``.
+
+* ``userdict.txt`` — jieba user dictionary: ``word [freq] [pos]`` per line;
+* ``stopwords.txt`` — speech filler, one word per line;
+* ``themes.toml`` — themes with a label, a definition and seed terms;
+* ``noise.txt`` — site watermarks removed by cleaning;
+* ``synonyms.txt`` — ``variant canonical`` pairs applied before segmentation.
+
+Lines starting with ``#`` are comments everywhere. A malformed file raises
+:class:`LexiconError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_POS_RE = re.compile(r"^[a-zA-Z]{1,4}$")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class UserDictEntry:
+    """One jieba user-dictionary entry."""
+
+    word: str
+    freq: int | None
+    pos: str | None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme: its name, label, short definition and seed terms."""
+
+    name: str
+    label: str
+    definition: str
+    terms: tuple[str, ...]
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes (``'absent'`` when the file does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        return "absent"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    path = Path(path)
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LexiconError(f"{path}, line {line}: not UTF-8 text; re-save the file as UTF-8") from exc
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            lines.append((number, stripped))
+    return lines
+
+
+def load_userdict(path: Path) -> list[UserDictEntry]:
+    """Parse a jieba user dictionary.
+
+    Parameters
+    ----------
+    path : Path
+        ``word [freq] [pos]`` per line, separated by spaces.
+
+    Raises
+    ------
+    LexiconError
+        A frequency that is not a positive whole number, a malformed POS
+        tag, or too many fields — naming the file and line.
+    """
+    entries = []
+    if not Path(path).exists():
+        return entries
+    for number, line in _read_lines(path):
+        fields = line.split()
+        if len(fields) > 3:
+            raise LexiconError(
+                f"{path}, line {number}: {line!r} has {len(fields)} fields; "
+                "write 'word', 'word freq' or 'word freq pos' (a word has no spaces)"
+            )
+        word = fields[0]
+        freq: int | None = None
+        pos: str | None = None
+        rest = fields[1:]
+        if rest and rest[0].isdigit():
+            freq = int(rest.pop(0))
+            if freq <= 0:
+                raise LexiconError(f"{path}, line {number}: frequency must be a positive whole number")
+        if rest:
+            candidate = rest.pop(0)
+            if not _POS_RE.match(candidate):
+                raise LexiconError(
+                    f"{path}, line {number}: {candidate!r} is neither a frequency (whole number) "
+                    "nor a part-of-speech tag (letters, e.g. n, nz, vn)"
+                )
+            pos = candidate
+        if rest:
+            raise LexiconError(f"{path}, line {number}: frequency must come before the tag: {line!r}")
+        entries.append(UserDictEntry(word, freq, pos))
+    return entries
+
+
+def load_word_list(path: Path) -> list[str]:
+    """Words of a one-word-per-line file (stopwords, noise), comments skipped."""
+    if not Path(path).exists():
+        return []
+    return [line for _, line in _read_lines(path)]
+
+
+@lru_cache(maxsize=1)
+def packaged_stopwords() -> frozenset[str]:
+    """The maintained Chinese stopword list of the ``stopwordsiso`` package."""
+    import stopwordsiso
+
+    return frozenset(stopwordsiso.stopwords("zh"))
+
+
+def load_stopwords(path: Path | None, include_packaged: bool = True, keep: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Stopwords: the packaged Chinese list plus the project's speech filler.
+
+    Parameters
+    ----------
+    path : Path or None
+        ``data/lexicon/stopwords.txt``.
+    include_packaged : bool
+        Add the ``stopwordsiso`` Chinese list.
+    keep : frozenset of str
+        Words that must never be stopwords (theme terms).
+    """
+    words: set[str] = set(packaged_stopwords()) if include_packaged else set()
+    if path is not None:
+        words.update(load_word_list(path))
+    return frozenset(words - set(keep))
+
+
+def load_themes(path: Path) -> list[Theme]:
+    """Read ``themes.toml``: one table per theme with ``label``, ``definition`` and ``terms``.
+
+    Raises
+    ------
+    LexiconError
+        Invalid TOML (with the line the parser names) or a theme without terms.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    data_bytes = path.read_bytes()
+    try:
+        data = tomllib.loads(data_bytes.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        line = data_bytes[: exc.start].count(b"\n") + 1
+        raise LexiconError(f"{path}, line {line}: not UTF-8 text; re-save the file as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"{path}: not valid TOML: {exc}") from exc
+    themes = []
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise LexiconError(f"{path}: {name!r} must be a table ([{name}]) with label, definition and terms")
+        terms = table.get("terms")
+        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise LexiconError(f"{path}: theme [{name}] needs terms = [\"...\", ...] (a non-empty list of words)")
+        themes.append(
+            Theme(
+                name=name,
+                label=str(table.get("label", name)),
+                definition=str(table.get("definition", "")),
+                terms=tuple(dict.fromkeys(t.strip() for t in terms)),
+            )
+        )
+    return themes
+
+
+def load_synonyms(path: Path) -> dict[str, str]:
+    """``variant canonical`` pairs (space or tab separated)."""
+    pairs: dict[str, str] = {}
+    if not Path(path).exists():
+        return pairs
+    for number, line in _read_lines(path):
+        fields = line.split()
+        if len(fields) != 2:
+            raise LexiconError(f"{path}, line {number}: write 'variant canonical' (two fields), got {line!r}")
+        pairs[fields[0]] = fields[1]
+    return pairs
