@@ -16,39 +16,6 @@ from typing import Any
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 PARAMS_FILE: Path = PROJECT_ROOT / "speechtopics.toml"
 
-_DEFAULT_PARAMS: dict[str, Any] = {
-    "paths": {
-        "raw": "data/raw",
-        "metadata": "data/metadata.csv",
-        "interim": "data/interim",
-        "processed": "data/processed",
-        "figures": "figures",
-        "lexicon": "data/lexicon",
-    },
-    "clean": {"traditional_to_simplified": True},
-    "tokenize": {
-        "backend": "auto",
-        "min_token_length": 2,
-        "drop_numbers": True,
-        "keep_pos": [],
-        "use_synonyms": True,
-    },
-    "analysis": {"grain": "paragraph", "seed": 20240601},
-    "topics": {
-        "grain": "paragraph",
-        "k_min": 3,
-        "k_max": 15,
-        "seeds": [1, 2, 3, 4, 5],
-        "passes": 20,
-        "iterations": 400,
-        "top_n": 20,
-        "stability_threshold": 0.6,
-    },
-    "cluster": {"k_min": 2, "k_max": 10},
-    "themes": {"kwic_window": 15},
-}
-
-
 @dataclass(frozen=True)
 class Paths:
     """Where a run reads its input and writes its output.
@@ -141,13 +108,22 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
+
+
 def load_params(path: Path | None = None) -> dict[str, Any]:
-    """Read analysis parameters, filling defaults for anything left out.
+    """Read analysis parameters.
 
     Parameters
     ----------
     path : Path, optional
-        A TOML file; defaults to the project's ``speechtopics.toml``.
+        A TOML file whose values override the project's ``speechtopics.toml``
+        (which holds every parameter with its default).
 
     Returns
     -------
@@ -157,17 +133,12 @@ def load_params(path: Path | None = None) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        If the file is not valid TOML (the message names the file).
+        If a file is not valid TOML (the message names the file).
     """
-    path = PARAMS_FILE if path is None else Path(path)
-    if not path.exists():
-        return copy.deepcopy(_DEFAULT_PARAMS)
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
-    return _merge(_DEFAULT_PARAMS, data)
+    params = _read_toml(PARAMS_FILE)
+    if path is not None and Path(path).resolve() != PARAMS_FILE:
+        params = _merge(params, _read_toml(Path(path)))
+    return params
 
 
 def default_paths(params: dict[str, Any] | None = None) -> Paths:
@@ -175,3 +146,8 @@ def default_paths(params: dict[str, Any] | None = None) -> Paths:
     params = load_params() if params is None else params
     section = params["paths"]
     return Paths(**{name: (PROJECT_ROOT / section[name]).resolve() for name in Paths.__dataclass_fields__})
+
+
+def notebook_paths(raw_dir: str = "", out_dir: str = "") -> Paths:
+    """Paths for a notebook's ``raw_dir`` / ``out_dir`` parameters (``""`` = the project's)."""
+    return default_paths().with_overrides(raw=Path(raw_dir) if raw_dir else None, out=Path(out_dir) if out_dir else None)

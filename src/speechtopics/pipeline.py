@@ -362,17 +362,12 @@ class StageOutput:
 
     def add_figure(self, name: str, fig) -> None:
         """Render a matplotlib figure to PNG (300 dpi) and SVG bytes under ``name``."""
-        import io
-
         import matplotlib.pyplot as plt
 
-        from .plots import PNG_DPI
+        from .plots import FIGURE_FORMATS, figure_bytes
 
-        for fmt in ("png", "svg"):
-            buffer = io.BytesIO()
-            metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-            fig.savefig(buffer, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=metadata)
-            self.files[f"{name}.{fmt}"] = buffer.getvalue()
+        for fmt in FIGURE_FORMATS:
+            self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt)
         plt.close(fig)
 
 
@@ -392,7 +387,7 @@ class StageSpec:
 
 
 def _overview_stage(corpus: Corpus, params: dict[str, Any], upstream: dict[str, StageOutput]) -> StageOutput:
-    from .plots import plot_corpus_overview
+    from .plots.corpus import plot_corpus_overview
 
     output = StageOutput()
     overview = corpus_overview(corpus)
@@ -436,10 +431,16 @@ def corpus_key(corpus: Corpus) -> str:
 
 
 def _source_hash(function: str) -> str:
-    module = importlib.import_module(function.split(":")[0])
-    source = Path(module.__file__).read_bytes() if module.__file__ else b""
-    plots = Path(__file__).with_name("plots.py").read_bytes()
-    return hashlib.sha256(source + plots).hexdigest()
+    """Hash of a stage's code: its module and its figures module."""
+    module_name = function.split(":")[0]
+    module = importlib.import_module(module_name)
+    plots_dir = Path(__file__).with_name("plots")
+    files = [Path(module.__file__), plots_dir / "__init__.py", plots_dir / f"{module_name.rsplit('.', 1)[-1]}.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def stage_key(spec: StageSpec, corpus_hash: str, params: dict[str, Any], paths: Paths, upstream_keys: dict[str, str]) -> str:

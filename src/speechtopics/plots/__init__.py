@@ -1,6 +1,8 @@
 """Figures: every plotting function returns a matplotlib Figure.
 
-Chinese text renders with the Noto Sans CJK SC font shipped inside the
+One submodule per analysis (``plots.corpus``, ``plots.features``,
+``plots.themes``, ``plots.topics``, ``plots.cluster``); this module holds
+what they share. Chinese text renders with the Noto Sans CJK SC font shipped inside the
 ``mplfonts`` package, registered with matplotlib's font manager here (no
 system font install). :func:`save_figure` writes PNG (300 dpi) and SVG
 under stable, content-named files.
@@ -23,7 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .io import write_bytes  # noqa: E402
+from ..io import write_bytes  # noqa: E402
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
@@ -71,25 +73,32 @@ def new_figure(width: float = 8.0, height: float = 5.0, **kwargs) -> tuple[Figur
     return fig, ax
 
 
-def save_figure(fig: Figure, folder: Path, name: str, formats: tuple[str, ...] = FIGURE_FORMATS) -> list[Path]:
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """The figure rendered as PNG (300 dpi) or SVG bytes, with no date or software stamp."""
+    import io
+
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buffer, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save_figure(
+    fig: Figure, folder: Path, name: str, formats: tuple[str, ...] = FIGURE_FORMATS, close: bool = False
+) -> list[Path]:
     """Write a figure as ``folder/name.png`` (300 dpi) and ``folder/name.svg``, atomically.
 
-    The SVG carries no date, so the same figure gives the same bytes.
+    The SVG carries no date, so the same figure gives the same bytes. The
+    figure stays open (a notebook shows it) unless ``close``.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    import io
-
-    written = []
-    for fmt in formats:
-        buffer = io.BytesIO()
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buffer, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=metadata)
-        written.append(write_bytes(Path(folder) / f"{name}.{fmt}", buffer.getvalue()))
-    plt.close(fig)
+    written = [write_bytes(Path(folder) / f"{name}.{fmt}", figure_bytes(fig, fmt)) for fmt in formats]
+    if close:
+        plt.close(fig)
     return written
 
 
@@ -99,39 +108,3 @@ def short_label(doc_id: str, title: str = "", width: int = 14) -> str:
         return doc_id
     title = title if len(title) <= width else title[: width - 1] + "…"
     return f"{doc_id} {title}"
-
-
-def plot_corpus_overview(overview: pd.DataFrame) -> Figure:
-    """Bars per speech: characters after cleaning, split into kept text and removed noise.
-
-    Parameters
-    ----------
-    overview : DataFrame
-        The corpus overview table (``doc_id``, ``title``, ``chars_raw``,
-        ``chars_clean``, ``sections``, ``paragraphs``, ``tokens``).
-    """
-    setup_cjk_font()
-    table = overview.sort_values("doc_id")
-    labels = [short_label(d, t) for d, t in zip(table["doc_id"], table["title"].fillna(""), strict=True)]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 0.6 * len(table) + 2.2), sharey=True)
-    y = range(len(table))
-    removed = (table["chars_raw"] - table["chars_clean"]).clip(lower=0)
-    axes[0].barh(y, table["chars_clean"], color="0.35", label="清洗后字符")
-    axes[0].barh(y, removed, left=table["chars_clean"], color="0.75", hatch="//", label="清除的噪声")
-    axes[0].set_title("字符数（清洗前后）")
-    axes[0].legend(loc="lower right", fontsize=8)
-    axes[1].barh(y, table["paragraphs"], color="0.45")
-    for i, sections in enumerate(table["sections"]):
-        axes[1].text(table["paragraphs"].iloc[i], i, f"  {sections}节", va="center", fontsize=8)
-    axes[1].set_title("段落数（标注一级小节数）")
-    axes[1].set_xlim(0, table["paragraphs"].max() * 1.3)
-    axes[2].barh(y, table["tokens"], color="0.55")
-    axes[2].set_title("词数（去停用词后）")
-    axes[0].set_yticks(list(y))
-    axes[0].set_yticklabels(labels)
-    axes[0].invert_yaxis()
-    for ax in axes:
-        ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle("语料概览：每篇讲话的篇幅与结构")
-    fig.tight_layout()
-    return fig

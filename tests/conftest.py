@@ -1,0 +1,58 @@
+"""Shared fixtures: the bundled speeches in data/raw, loaded once per test session.
+
+Outputs and caches of the tests go to temporary folders; the project's own
+data/interim, data/processed and figures are never touched by tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_params  # noqa: E402
+from speechtopics.pipeline import Corpus, load  # noqa: E402
+
+RAW_DIR = PROJECT_ROOT / "data" / "raw"
+BENCH_DIR = PROJECT_ROOT.parent / "shared" / "corpus" / "bench"
+
+
+@pytest.fixture(scope="session")
+def params() -> dict:
+    """The project's parameters (speechtopics.toml)."""
+    return load_params()
+
+
+@pytest.fixture(scope="session")
+def session_out(tmp_path_factory) -> Path:
+    """Output root shared by the session's corpus fixture."""
+    return tmp_path_factory.mktemp("out")
+
+
+@pytest.fixture(scope="session")
+def paths(params, session_out) -> Paths:
+    """Project paths with raw = data/raw (and data/metadata.csv), outputs in a temporary folder."""
+    return replace(
+        default_paths(params),
+        interim=session_out / "interim",
+        processed=session_out / "processed",
+        figures=session_out / "figures",
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus(paths, params) -> Corpus:
+    """The five bundled speeches, loaded, cleaned, segmented and tokenized."""
+    return load(paths, params)
+
+
+def bench_path(*parts: str) -> Path:
+    """A path under ../shared/corpus/bench; the test is skipped when it is absent."""
+    path = BENCH_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available on this machine")
+    return path
