@@ -203,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run every stage and write tables and figures (what `make report` does)")
     _common(p)
     p.add_argument("--stage", action="append", metavar="NAME",
-                   help="rerun this stage and those after it that depend on it (repeatable)")
-    p.add_argument("--force", action="store_true", help="ignore cached results of the selected stages")
+                   help="rerun this stage (ignoring its cache) and the stages that depend on it (repeatable)")
+    p.add_argument("--force", action="store_true", help="ignore the cache: re-tokenize and recompute everything")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("kwic", help="keyword in context: every occurrence of a term or a theme's terms")

@@ -210,6 +210,7 @@ def load(
     paths: Paths | None = None,
     params: dict[str, Any] | None = None,
     progress: bool = False,
+    force: bool = False,
 ) -> Corpus:
     """Load, clean, segment and tokenize a folder of speeches.
 
@@ -221,6 +222,8 @@ def load(
         Defaults to ``speechtopics.toml``.
     progress : bool
         Show progress bars.
+    force : bool
+        Re-tokenize every speech even when its tokens are cached.
 
     Returns
     -------
@@ -248,11 +251,16 @@ def load(
         items = tqdm(items, desc="tokenize", unit="speech", leave=False)
     for _doc_id, doc_units in items:
         texts = [unit.text for unit in doc_units]
-        if cached.check_call_in_cache(texts, tokenizer.cache_key, tokenizer):
+        if force:
+            doc_tokens, _ = cached.call(texts, tokenizer.cache_key, tokenizer)
+            stats["speeches_tokenized"] += 1
+        elif cached.check_call_in_cache(texts, tokenizer.cache_key, tokenizer):
+            doc_tokens = cached(texts, tokenizer.cache_key, tokenizer)
             stats["speeches_from_cache"] += 1
         else:
+            doc_tokens = cached(texts, tokenizer.cache_key, tokenizer)
             stats["speeches_tokenized"] += 1
-        for unit, unit_tokens in zip(doc_units, cached(texts, tokenizer.cache_key, tokenizer), strict=True):
+        for unit, unit_tokens in zip(doc_units, doc_tokens, strict=True):
             tokens[unit.unit_id] = unit_tokens
     return Corpus(
         speeches=speeches,
@@ -473,14 +481,19 @@ def stages_to_run(selected: Sequence[str] | None) -> list[str]:
     if unknown:
         raise ValueError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")
     chosen = set(selected)
-    changed = True
-    while changed:
-        changed = False
-        for spec in STAGES:
-            if spec.name not in chosen and chosen.intersection(spec.depends):
-                chosen.add(spec.name)
-                changed = True
+    for spec in STAGES:
+        if chosen.intersection(spec.depends):
+            chosen.add(spec.name)
     return [name for name in STAGE_NAMES if name in chosen]
+
+
+def stages_needed(rerun: Sequence[str]) -> list[str]:
+    """Stages to rerun plus the upstream stages whose outputs they take (in pipeline order)."""
+    needed = set(rerun)
+    for spec in reversed(STAGES):
+        if spec.name in needed:
+            needed.update(spec.depends)
+    return [name for name in STAGE_NAMES if name in needed]
 
 
 @dataclass
@@ -546,10 +559,12 @@ def run(
     paths, params : optional
         Defaults: the project's paths and ``speechtopics.toml``.
     stages : sequence of str, optional
-        Run only these stages and those that depend on them (all by default).
+        Rerun these stages (ignoring their cached results) and the stages
+        that depend on them; upstream stages they need come from the cache.
+        By default every stage runs, each reused from the cache when its
+        inputs are unchanged.
     force : bool
-        Ignore cached stage results (token lists are still reused: they are
-        keyed by exactly what determines them).
+        Ignore the cache: re-tokenize every speech and recompute every stage.
     progress : bool
         Progress bars.
     echo : callable
@@ -581,7 +596,7 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
     summary = RunSummary()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    corpus = load(paths, params, progress=progress)
+    corpus = load(paths, params, progress=progress, force=force)
     summary.add(
         "load",
         "recomputed" if corpus.stats["speeches_tokenized"] else "reused",
@@ -610,10 +625,13 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
     memory = cache_memory(paths)
     cached_stage = memory.cache(_compute_stage, ignore=["function", "corpus", "params", "upstream"])
     corpus_hash = corpus_key(corpus)
-    selected = set(stages_to_run(stages))
+    rerun = set(stages_to_run(stages)) if stages else set()
+    needed = set(stages_needed(sorted(rerun))) if stages else set(STAGE_NAMES)
     keys: dict[str, str] = {}
     outputs: dict[str, StageOutput] = {}
     for spec in STAGES:
+        if spec.name not in needed:
+            continue
         if _resolve(spec.function) is None:
             summary.add(spec.name, "unavailable", 0.0, "module not installed")
             continue
@@ -622,9 +640,10 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         t_stage = time.perf_counter()
         args = (spec.name, key, spec.function, corpus, params, outputs)
         in_cache = cached_stage.check_call_in_cache(*args)
-        if not in_cache and progress:
+        recompute = spec.name in rerun or (force and not stages)
+        if (recompute or not in_cache) and progress:
             echo(f"[{spec.name}] computing …")
-        if force and spec.name in selected:
+        if recompute:
             output, _ = cached_stage.call(*args)
             status = "recomputed"
         else:
