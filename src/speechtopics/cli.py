@@ -170,6 +170,33 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from .corpus import add_speeches
+    from .pipeline import build_cleaner
+
+    paths, params = _paths_and_params(args)
+    metadata = {"level": args.level, "year": args.year, "region": args.region, "speaker": args.speaker}
+    results = add_speeches(args.files, paths.raw, paths.metadata, build_cleaner(paths, params), metadata)
+    for result in results:
+        if result.status == "added":
+            _print(f"added    {result.file}  doc_id={result.doc_id}")
+        else:
+            _print(f"refused  {result.message}")
+    added = [r for r in results if r.status == "added"]
+    if added:
+        _print(f"metadata rows appended to {paths.metadata}; check the title and fill what you know")
+        _print("next: make report   (or: speechtopics run; then speechtopics diff to see what changed)")
+    return EXIT_OK if added else EXIT_NOTHING_DONE
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .history import describe_changes
+
+    paths, _params = _paths_and_params(args)
+    _print(describe_changes(paths))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="speechtopics",
@@ -214,6 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=int, metavar="N", help="characters of context on each side")
     p.add_argument("--doc", metavar="ID", help="only this speech")
     p.set_defaults(func=cmd_kwic)
+
+    p = sub.add_parser("add", help="copy new speeches into data/raw and append metadata rows")
+    _common(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".txt, .docx or .html speeches")
+    p.add_argument("--level", help="administrative level: 市, 县 or 区")
+    p.add_argument("--year", help="four-digit year")
+    p.add_argument("--region", help="region, e.g. 常德鼎城区")
+    p.add_argument("--speaker", help="speaker, if the text names one")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("diff", help="what changed since the previous run")
+    _common(p)
+    p.set_defaults(func=cmd_diff)
     return parser
 
 

@@ -588,3 +588,118 @@ def load_corpus(
                 {"file": str(metadata_path), "message": f"metadata row for {file}, but no such file in {raw_dir}"}
             )
     return speeches, report
+
+
+# --------------------------------------------------------------------------- adding speeches
+
+
+@dataclass
+class AddResult:
+    """What happened to one file given to :func:`add_speeches`."""
+
+    source: str
+    status: str  # "added" or "refused"
+    message: str
+    doc_id: str = ""
+    file: str = ""
+
+
+def _append_metadata_row(metadata_path: Path, row: dict[str, str]) -> None:
+    from .io import write_text
+
+    if metadata_path.exists():
+        existing = metadata_path.read_text(encoding="utf-8-sig")
+        if existing and not existing.endswith("\n"):
+            existing += "\n"
+        header = next(csv.reader(io.StringIO(existing)), list(METADATA_COLUMNS)) if existing.strip() else list(METADATA_COLUMNS)
+    else:
+        existing, header = "", list(METADATA_COLUMNS)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not existing.strip():
+        writer.writerow(header)
+    writer.writerow([row.get(column.strip(), "") for column in header])
+    write_text(metadata_path, existing + buffer.getvalue())
+
+
+def add_speeches(
+    sources: Iterable[Path],
+    raw_dir: Path,
+    metadata_path: Path,
+    cleaner: Callable[[str], CleanResult],
+    metadata: dict[str, str] | None = None,
+) -> list[AddResult]:
+    """Copy new speeches into the raw folder and append their metadata rows.
+
+    A file is refused (with the reason) when it cannot be read as a speech,
+    when a file of the same name is already in ``raw_dir`` (nothing is ever
+    overwritten) or when its cleaned text is the same as a speech already
+    there (the message names the twin).
+
+    Parameters
+    ----------
+    sources : iterable of Path
+        Files to add (``.txt``, ``.docx``, ``.html``).
+    raw_dir : Path
+        The corpus folder.
+    metadata_path : Path
+        ``metadata.csv`` to append to (created with a header if missing).
+    cleaner : callable
+        The cleaning function (duplicates are judged on cleaned text).
+    metadata : dict, optional
+        ``level``, ``year``, ``region``, ``speaker`` (and other columns) for the new rows.
+
+    Returns
+    -------
+    list of AddResult
+    """
+    raw_dir = Path(raw_dir)
+    metadata = {k: v for k, v in (metadata or {}).items() if v}
+    year = metadata.get("year", "")
+    if year and not re.fullmatch(r"(19|20)\d\d", year):
+        raise ValueError(f"--year {year!r} is not a four-digit year")
+    existing, _ = load_corpus(raw_dir, None, cleaner)
+    known = {sha256_text(speech.text): speech.file for speech in existing}
+    taken_ids = {speech.doc_id for speech in existing} | set(read_metadata(metadata_path).rows_by_file)
+    results = []
+    for source in sources:
+        source = Path(source)
+        try:
+            text, _fmt, _encoding, data = read_speech_file(source)
+        except (LoadError, OSError) as exc:
+            results.append(AddResult(str(source), "refused", str(exc)))
+            continue
+        cleaned = cleaner(text)
+        if count_cjk(cleaned.text) == 0:
+            results.append(AddResult(str(source), "refused", f"{source.name}: no text after cleaning"))
+            continue
+        digest = sha256_text(cleaned.text)
+        if digest in known:
+            results.append(
+                AddResult(str(source), "refused", f"{source.name}: the same speech is already in the corpus as {known[digest]}")
+            )
+            continue
+        target = raw_dir / source.name
+        if target.exists():
+            results.append(
+                AddResult(str(source), "refused", f"{source.name}: {target} already exists; rename the file to add it")
+            )
+            continue
+        from .io import write_bytes
+
+        try:
+            write_bytes(target, data)
+        except OSError as exc:
+            results.append(
+                AddResult(str(source), "refused", f"cannot write to {raw_dir} ({exc.strerror or exc}); check its permissions")
+            )
+            continue
+        doc_id = source.stem
+        while doc_id in taken_ids:
+            doc_id = f"{doc_id}_"
+        taken_ids.add(doc_id)
+        row = {"doc_id": doc_id, "file": source.name, "title": title_from_text(cleaned.text), **metadata}
+        _append_metadata_row(Path(metadata_path), row)
+        known[digest] = source.name
+        results.append(AddResult(str(source), "added", f"added as {target}", doc_id=doc_id, file=source.name))
+    return results

@@ -412,6 +412,12 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("themes", "speechtopics.themes:run_stage", params=("analysis", "themes"), uses_lexicon=("themes",)),
     StageSpec("topics", "speechtopics.topics:run_stage", params=("topics",), uses_lexicon=("themes",)),
     StageSpec("cluster", "speechtopics.cluster:run_stage", params=("analysis", "cluster"), depends=("topics",)),
+    StageSpec(
+        "report",
+        "speechtopics.report:run_stage",
+        params=("topics",),
+        depends=("overview", "features", "themes", "topics", "cluster"),
+    ),
 )
 STAGE_NAMES = tuple(spec.name for spec in STAGES)
 
@@ -459,7 +465,7 @@ def stage_key(spec: StageSpec, corpus_hash: str, params: dict[str, Any], paths: 
         "params": {section: params.get(section) for section in spec.params},
         "lexicon": {name: file_sha256(getattr(paths, name)) for name in spec.uses_lexicon},
         "code": _source_hash(spec.function),
-        "upstream": {name: upstream_keys[name] for name in spec.depends},
+        "upstream": {name: upstream_keys.get(name, "unavailable") for name in spec.depends},
         "version": __version__,
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
@@ -593,9 +599,12 @@ def run(
 
 def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | None, force: bool,
                 progress: bool, echo: Callable[[str], None]) -> RunSummary:
+    from .history import snapshot_previous_run
+
     summary = RunSummary()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
+    snapshot_previous_run(paths)
     corpus = load(paths, params, progress=progress, force=force)
     summary.add(
         "load",
@@ -658,7 +667,7 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
     return summary
 
 
-def _library_versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
@@ -677,7 +686,7 @@ def _write_manifest(paths: Paths, params: dict[str, Any], corpus: Corpus, summar
         "speechtopics_version": __version__,
         "python": platform.python_version(),
         "platform": sys.platform,
-        "libraries": _library_versions(),
+        "libraries": library_versions(),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus_hash": corpus_key(corpus),
