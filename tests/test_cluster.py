@@ -1,0 +1,427 @@
+"""Clustering of the bundled speeches' paragraphs and of the speeches themselves.
+
+The k range, seed and TF-IDF settings are the project's (speechtopics.toml
+``[cluster]`` and ``[analysis]``); topic vectors come from one small seeded
+LDA fit made here, so these tests do not depend on the topics stage.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import bench_path
+from scipy.cluster.hierarchy import dendrogram
+
+from speechtopics.cluster import (
+    LEFT_OUT,
+    build_spaces,
+    canonical_labels,
+    chosen_k,
+    cluster_assignments,
+    cluster_members,
+    cluster_spread,
+    cluster_top_terms,
+    evaluate_against_labels,
+    k_range,
+    k_selection_table,
+    lda_doc_topic,
+    run_stage,
+    speech_linkage,
+    speech_linkage_table,
+    speech_titles,
+    tfidf_matrix,
+    topic_space,
+)
+from speechtopics.pipeline import StageOutput, build_tokenizer
+
+SPEECH_PARAGRAPHS = {"000": 13, "001": 16, "002": 14, "003": 36, "004": 18}
+# Units too short to cluster with min_tokens = 5: headings and the salutation 同志们：
+SHORT_UNITS = [
+    "000:p001",
+    "002:p002",
+    "002:p003",
+    "002:p008",
+    "003:p001",
+    "003:p015",
+    "004:p004",
+    "004:p006",
+    "004:p009",
+    "004:p013",
+]
+
+
+@pytest.fixture(scope="module")
+def settings(params) -> dict:
+    section = params["cluster"]
+    return {
+        "k_min": section["k_min"],
+        "k_max": section["k_max"],
+        "min_tokens": section["min_tokens"],
+        "min_df": section["min_df"],
+        "n_init": section["n_init"],
+        "seed": params["analysis"]["seed"],
+    }
+
+
+@pytest.fixture(scope="module")
+def units(corpus) -> pd.DataFrame:
+    return corpus.at_grain("paragraph")
+
+
+@pytest.fixture(scope="module")
+def doc_topic(units, settings) -> pd.DataFrame:
+    return lda_doc_topic(
+        units,
+        num_topics=5,
+        random_state=1,
+        passes=5,
+        iterations=100,
+        min_tokens=settings["min_tokens"],
+    )
+
+
+@pytest.fixture(scope="module")
+def spaces(units, doc_topic, settings):
+    return build_spaces(
+        units, doc_topic, min_tokens=settings["min_tokens"], min_df=settings["min_df"]
+    )
+
+
+@pytest.fixture(scope="module")
+def selection(spaces, settings) -> pd.DataFrame:
+    return k_selection_table(
+        spaces, settings["k_min"], settings["k_max"], settings["seed"], settings["n_init"]
+    )
+
+
+@pytest.fixture(scope="module")
+def assignments(units, spaces, selection, settings) -> pd.DataFrame:
+    return cluster_assignments(
+        units, spaces, chosen_k(selection), settings["seed"], settings["n_init"]
+    )
+
+
+@pytest.fixture(scope="module")
+def top_terms(spaces, assignments) -> pd.DataFrame:
+    return cluster_top_terms(spaces["tfidf"], assignments, top_n=10)
+
+
+@pytest.fixture(scope="module")
+def stage_output(corpus, params, doc_topic) -> StageOutput:
+    return run_stage(corpus, params, {"topics": StageOutput(data={"doc_topic": doc_topic})})
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ([0, 0, 1, 2, 2, 2], [2, 2, 3, 1, 1, 1]),  # largest cluster first
+        ([5, 5, 3, 3], [1, 1, 2, 2]),  # equal sizes: first seen first
+        ([7], [1]),
+    ],
+)
+def test_canonical_labels_number_clusters_by_size(labels, expected):
+    assert canonical_labels(labels).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("k_min", "k_max", "n_units", "expected"),
+    [
+        (2, 10, 87, list(range(2, 11))),
+        (2, 10, 5, [2, 3, 4]),
+        (1, 3, 10, [2, 3]),
+        (5, 10, 5, []),
+        (2, 10, 2, []),
+    ],
+)
+def test_k_range_stays_within_what_silhouette_allows(k_min, k_max, n_units, expected):
+    assert k_range(k_min, k_max, n_units) == expected
+
+
+def test_tfidf_matrix_takes_token_lists_as_they_are():
+    matrix, terms = tfidf_matrix(
+        [["三服务", "参谋助手", "三服务"], ["三服务", "队伍建设"]], min_df=1
+    )
+    assert terms == ["三服务", "参谋助手", "队伍建设"]  # no lowercasing, no re-segmentation, sorted
+    assert np.allclose(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel(), 1.0)
+    # min_df larger than the number of texts falls back to 1 instead of an empty vocabulary
+    assert tfidf_matrix([["三服务"], ["参谋助手"]], min_df=5)[1] == ["三服务", "参谋助手"]
+    assert tfidf_matrix([["三服务"], ["参谋助手"]], min_df=2)[1] == []
+
+
+def test_topic_space_is_the_hellinger_embedding_and_drops_units_without_vectors():
+    doc_topic = pd.DataFrame({"t1": [0.75, 0.0], "t2": [0.25, 2.0]}, index=["a:p001", "a:p002"])
+    space = topic_space(doc_topic, ["a:p002", "a:p009", "a:p001"])
+    assert space.unit_ids == ["a:p002", "a:p001"]
+    assert np.allclose(space.matrix, [[0.0, 1.0], [np.sqrt(0.75), 0.5]])
+
+
+def test_short_units_are_left_out_of_both_spaces(units, spaces):
+    assert spaces["tfidf"].n_units == len(units) - len(SHORT_UNITS) == 87
+    assert spaces["topic"].unit_ids == spaces["tfidf"].unit_ids
+    assert not set(SHORT_UNITS) & set(spaces["tfidf"].unit_ids)
+    assert (
+        "003:p017" in spaces["tfidf"].unit_ids
+    )  # （一）树立全局观念，当好服务大局的表率。 has 5 tokens
+
+
+# --------------------------------------------------------------------------- k selection
+
+
+def test_silhouette_table_covers_the_k_range_for_every_space_and_method(selection, settings):
+    expected = list(range(settings["k_min"], settings["k_max"] + 1))
+    for space in ("tfidf", "topic"):
+        for method in ("kmeans", "ward"):
+            rows = selection[(selection["space"] == space) & (selection["method"] == method)]
+            assert rows["k"].tolist() == expected, (space, method)
+            assert rows["silhouette"].between(-1, 1).all()
+            assert (rows["n_units"] == 87).all()
+
+
+def test_chosen_k_has_the_highest_silhouette(selection):
+    for (space, method), rows in selection.groupby(["space", "method"]):
+        chosen = rows[rows["chosen"]]
+        assert len(chosen) == 1, (space, method)
+        assert chosen["silhouette"].iloc[0] == rows["silhouette"].max()
+        assert (
+            chosen["k"].iloc[0]
+            == rows.loc[rows["silhouette"] == rows["silhouette"].max(), "k"].min()
+        )
+
+
+def test_paragraph_clusters_are_weak_in_tfidf_space(selection):
+    """Paragraphs of these speeches share one vocabulary: silhouettes stay near 0, never strongly negative."""
+    tfidf = selection[selection["space"] == "tfidf"]
+    assert tfidf["silhouette"].max() < 0.2
+    assert tfidf["silhouette"].min() > -0.1
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def test_every_paragraph_gets_a_cluster(assignments, units, selection):
+    ks = chosen_k(selection)
+    assert set(assignments.groupby(["space", "method"]).groups) == set(ks)
+    for (space, method), rows in assignments.groupby(["space", "method"]):
+        assert rows["unit_id"].tolist() == units["unit_id"].tolist()
+        left_out = rows.loc[rows["cluster"] == LEFT_OUT, "unit_id"].tolist()
+        assert left_out == SHORT_UNITS
+        clustered = rows[rows["cluster"] != LEFT_OUT]
+        assert sorted(clustered["cluster"].unique()) == list(range(1, ks[(space, method)] + 1))
+        sizes = clustered["cluster"].value_counts().sort_index()
+        assert sizes.is_monotonic_decreasing  # cluster 1 is the largest
+        assert clustered[["svd_x", "svd_y", "tsne_x", "tsne_y"]].notna().all().all()
+        assert rows.loc[rows["cluster"] == LEFT_OUT, ["svd_x", "tsne_x"]].isna().all().all()
+
+
+def test_same_seed_gives_identical_assignments(units, spaces, settings, assignments):
+    selection = k_selection_table(
+        spaces, settings["k_min"], settings["k_max"], settings["seed"], settings["n_init"]
+    )
+    again = cluster_assignments(
+        units, spaces, chosen_k(selection), settings["seed"], settings["n_init"]
+    )
+    pd.testing.assert_frame_equal(again, assignments)
+    as_csv = again.to_csv(index=False, float_format="%.6g")
+    assert as_csv == assignments.to_csv(index=False, float_format="%.6g")
+
+
+def test_parallel_headings_cluster_together_under_their_shared_word(assignments, top_terms):
+    """001's three headings all name 三服务; 003's four subsection headings all end 当好…的表率."""
+    kmeans = assignments[(assignments["space"] == "tfidf") & (assignments["method"] == "kmeans")]
+    cluster_of = dict(zip(kmeans["unit_id"], kmeans["cluster"], strict=True))
+    for heading_units, word in [
+        (["001:p005", "001:p007", "001:p009"], "三服务"),
+        (["003:p017", "003:p022", "003:p026", "003:p031"], "表率"),
+    ]:
+        clusters = {cluster_of[unit_id] for unit_id in heading_units}
+        assert len(clusters) == 1, (word, clusters)
+        terms = top_terms[
+            (top_terms["space"] == "tfidf")
+            & (top_terms["method"] == "kmeans")
+            & (top_terms["cluster"] == clusters.pop())
+        ]
+        assert word in terms.sort_values("rank")["term"].head(3).tolist()
+
+
+def test_top_terms_occur_in_their_clusters_paragraphs(assignments, top_terms, units):
+    for (space, method, cluster), terms in top_terms.groupby(["space", "method", "cluster"]):
+        members = cluster_members(assignments, units, space, method, cluster)
+        tokens = set(units.set_index("unit_id").loc[members["unit_id"], "tokens"].sum())
+        assert set(terms["term"]) <= tokens, (space, method, cluster)
+        assert len(members) == terms["n_units"].iloc[0]
+        assert (terms["score"] > 0).all() and terms["score"].is_monotonic_decreasing
+
+
+def test_spread_rows_sum_to_each_speechs_paragraph_count(assignments):
+    spread = cluster_spread(assignments)
+    for (space, method), rows in spread.groupby(["space", "method"]):
+        counts = rows.groupby("doc_id")["n_units"].sum().to_dict()
+        assert counts == SPEECH_PARAGRAPHS, (space, method)
+        assert np.allclose(rows.groupby("doc_id")["share"].sum(), 1.0)
+    # 003 (36 paragraphs) has 2 left out: 同志们： and the heading 三、突出工作重点…
+    left_out = spread[
+        (spread["cluster"] == LEFT_OUT)
+        & (spread["space"] == "tfidf")
+        & (spread["method"] == "kmeans")
+    ]
+    assert left_out.set_index("doc_id")["n_units"].to_dict() == {
+        "000": 1,
+        "001": 0,
+        "002": 3,
+        "003": 2,
+        "004": 4,
+    }
+
+
+# --------------------------------------------------------------------------- speeches
+
+
+def test_dendrogram_leaves_are_the_five_speeches(corpus):
+    documents = corpus.at_grain("document")
+    tree = speech_linkage(documents)
+    leaves = dendrogram(tree, labels=documents["doc_id"].tolist(), no_plot=True)["ivl"]
+    assert sorted(leaves) == ["000", "001", "002", "003", "004"]
+    table = speech_linkage_table(tree, documents["doc_id"].tolist())
+    assert len(table) == 4
+    assert table["n_speeches"].iloc[-1] == 5
+    assert table["distance"].is_monotonic_increasing
+    assert table["distance"].between(0, 1).all()  # cosine distances of non-negative vectors
+
+
+# --------------------------------------------------------------------------- stage
+
+
+def test_stage_writes_its_tables_and_figures(stage_output):
+    assert set(stage_output.tables) == {
+        "cluster_k_selection",
+        "cluster_assignments",
+        "cluster_top_terms",
+        "cluster_spread",
+        "cluster_summary",
+        "cluster_speech_linkage",
+    }
+    for name in ("cluster_silhouette", "cluster_map", "cluster_spread", "speech_dendrogram"):
+        assert stage_output.files[f"{name}.png"].startswith(b"\x89PNG")
+        assert f"{name}.svg" in stage_output.files
+    assert not any("skipped" in message for message in stage_output.messages)
+    assert set(stage_output.tables["cluster_assignments"]["space"]) == {"tfidf", "topic"}
+    summary = stage_output.tables["cluster_summary"]
+    assert (summary["n_units"] == 87).all() and (summary["n_left_out"] == 10).all()
+
+
+def test_stage_without_topic_vectors_still_clusters_tfidf(corpus, params):
+    output = run_stage(corpus, params, {"topics": StageOutput()})
+    assert any(message.startswith("topic-vector clustering skipped") for message in output.messages)
+    assert set(output.tables["cluster_k_selection"]["space"]) == {"tfidf"}
+    assert set(output.tables["cluster_assignments"]["space"]) == {"tfidf"}
+
+
+@pytest.mark.parametrize(
+    ("k_min", "k_max", "tables", "message"),
+    [
+        (2, 10, True, "tfidf: k range cut to 2…4 (5 units)"),
+        (5, 10, False, "tfidf clustering skipped: 5 document units, too few"),
+    ],
+)
+def test_stage_with_too_few_units_cuts_or_skips(corpus, params, k_min, k_max, tables, message):
+    few = copy.deepcopy(params)
+    few["analysis"]["grain"] = "document"  # five units: the speeches
+    few["cluster"].update({"k_min": k_min, "k_max": k_max})
+    output = run_stage(corpus, few, {})
+    assert any(text.startswith(message) for text in output.messages), output.messages
+    assert ("cluster_assignments" in output.tables) is tables
+    assert "cluster_speech_linkage" in output.tables  # the dendrogram does not depend on k
+    if tables:
+        assert output.tables["cluster_k_selection"]["k"].tolist() == [2, 3, 4, 2, 3, 4]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_figures_draw_every_glyph(stage_output, selection, assignments, top_terms, corpus):
+    from speechtopics.plots.cluster import (
+        plot_cluster_map,
+        plot_cluster_spread,
+        plot_silhouette,
+        plot_speech_dendrogram,
+    )
+
+    titles = speech_titles(corpus.speeches_frame())
+    documents = corpus.at_grain("document")
+    spread = cluster_spread(assignments)
+    figures = {
+        "silhouette": lambda: plot_silhouette(selection),
+        "map_tsne": lambda: plot_cluster_map(
+            assignments, top_terms, titles, "tfidf", "kmeans", "tsne"
+        ),
+        "map_svd_topic": lambda: plot_cluster_map(
+            assignments, top_terms, titles, "topic", "ward", "svd"
+        ),
+        "spread": lambda: plot_cluster_spread(spread, top_terms, titles, "tfidf", "kmeans"),
+        "dendrogram": lambda: plot_speech_dendrogram(
+            speech_linkage(documents), documents["doc_id"].tolist(), titles
+        ),
+    }
+    import matplotlib.pyplot as plt
+
+    for name, draw in figures.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig = draw()
+            fig.savefig(io.BytesIO(), format="png", dpi=60)
+        plt.close(fig)
+        missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+        assert not missing, (name, missing)
+    labels = [
+        t.get_text()
+        for t in plot_speech_dendrogram(
+            speech_linkage(documents), documents["doc_id"].tolist(), titles
+        )
+        .axes[0]
+        .get_yticklabels()
+    ]
+    assert sorted(labels) == [
+        "000 在办公室会议上的讲话",
+        "001 党政机关办公室主任工作会议上的讲话",
+        "002",
+        "003 在全县办公室系统培训会上的讲话",
+        "004 全区办公室主任会议上的讲话",
+    ]
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+@pytest.mark.bench
+def test_headline_clusters_recover_news_categories(paths, params, corpus):
+    """2,000 THUCNews headlines, 10 classes: NMI far above the same clusters against shuffled labels."""
+    data = bench_path("thucnews-titles", "data.tsv")
+    import csv
+
+    headlines = pd.read_csv(
+        data, sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE
+    )
+    assert len(headlines) == 20000 and headlines["label"].nunique() == 10
+    sample = headlines.sample(n=2000, random_state=20240601).sort_index()
+    tokenizer = build_tokenizer(paths, params, corpus.themes)
+    scores = evaluate_against_labels(
+        tokenizer.tokenize_many(sample["text"].tolist()),
+        sample["label"],
+        k=10,
+        random_state=20240601,
+        methods=["tfidf_kmeans", "lsa_kmeans"],
+    )
+    scores = scores.set_index("method")
+    assert (scores["nmi"] > 0.10).all(), scores
+    assert (scores["nmi"] > 5 * scores["nmi_shuffled"]).all(), scores
+    assert (scores["nmi_shuffled"] < 0.03).all()
+    assert scores.loc["lsa_kmeans", "ari"] > 0.03 > abs(scores.loc["lsa_kmeans", "ari_shuffled"])
