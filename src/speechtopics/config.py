@@ -73,6 +73,10 @@ class Paths:
     def synonyms(self) -> Path:
         return self.lexicon / "synonyms.txt"
 
+    @property
+    def formulations(self) -> Path:
+        return self.lexicon / "formulations.txt"
+
     def with_overrides(self, raw: Path | None = None, out: Path | None = None) -> Paths:
         """Return paths for another folder of speeches and/or another output root.
 

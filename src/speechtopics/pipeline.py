@@ -409,7 +409,12 @@ def _overview_stage(corpus: Corpus, params: dict[str, Any], upstream: dict[str, 
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("overview", "speechtopics.pipeline:_overview_stage"),
     StageSpec("features", "speechtopics.features:run_stage", params=("analysis", "features")),
-    StageSpec("themes", "speechtopics.themes:run_stage", params=("analysis", "themes"), uses_lexicon=("themes",)),
+    StageSpec(
+        "themes",
+        "speechtopics.themes:run_stage",
+        params=("analysis", "themes"),
+        uses_lexicon=("themes", "formulations"),
+    ),
     StageSpec("topics", "speechtopics.topics:run_stage", params=("topics",), uses_lexicon=("themes",)),
     StageSpec("cluster", "speechtopics.cluster:run_stage", params=("analysis", "cluster"), depends=("topics",)),
     StageSpec(
@@ -638,9 +643,16 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
     needed = set(stages_needed(sorted(rerun))) if stages else set(STAGE_NAMES)
     keys: dict[str, str] = {}
     outputs: dict[str, StageOutput] = {}
-    for spec in STAGES:
-        if spec.name not in needed:
-            continue
+    specs = [spec for spec in STAGES if spec.name in needed]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), desc="stages", unit="stage", leave=False)
+    for spec in specs:
+        if bar is not None:
+            bar.set_postfix_str(spec.name)
+            bar.update(0)
         if _resolve(spec.function) is None:
             summary.add(spec.name, "unavailable", 0.0, "module not installed")
             continue
@@ -663,6 +675,10 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         summary.messages.extend(f"[{spec.name}] {message}" for message in output.messages)
         summary.add(spec.name, status, time.perf_counter() - t_stage, f"{len(output.tables)} tables, "
                     f"{len(output.files)} files, {written} written")
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     _write_manifest(paths, params, corpus, summary, started)
     return summary
 
@@ -692,7 +708,7 @@ def _write_manifest(paths: Paths, params: dict[str, Any], corpus: Corpus, summar
         "corpus_hash": corpus_key(corpus),
         "speeches": {speech.doc_id: {"file": speech.file, "sha256": speech.sha256} for speech in corpus.speeches},
         "parameters": params,
-        "lexicon": {name: file_sha256(getattr(paths, name)) for name in ("userdict", "stopwords", "themes", "noise", "synonyms")},
+        "lexicon": {name: file_sha256(getattr(paths, name)) for name in ("userdict", "stopwords", "themes", "noise", "synonyms", "formulations")},
         "stages": summary.rows,
         "outputs": dict(sorted(summary.outputs.items())),
     }
