@@ -1,0 +1,761 @@
+"""Keywords, keyness and similarity of speeches.
+
+Three views of which words set a speech (or a section) apart:
+
+* **TF-IDF keywords** — scikit-learn's ``TfidfVectorizer`` with the
+  project's tokenizer as ``analyzer=`` (so no English defaults: no
+  ``token_pattern``, no lowercasing), fitted on the unit texts of one grain.
+  At document grain each speech is one document; at section grain each
+  top-level section of each speech is one.
+* **Keyness** — each speech (the target) against all the others (the
+  reference), one 2×2 contingency table per term (term / other terms ×
+  target / reference), scored with Pearson's χ² (Yates-corrected by default)
+  and the log-likelihood G², both signed: positive when the term is more
+  frequent in the target than expected. The layout follows quanteda's
+  ``textstat_keyness``.
+* **Similarity** — cosine similarity between the speeches' TF-IDF vectors.
+
+Every function takes data (unit frames from :meth:`Corpus.at_grain`, fitted
+matrices) and returns data; :func:`run_stage` assembles the tables and
+figures of the pipeline's ``features`` stage.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import chi2 as chi2_distribution
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+Analyzer = Callable[[str], list[str]]
+
+KEYNESS_MEASURES = ("chi2", "g2")
+UNIT_COLUMNS = ("doc_id", "unit_id", "section_path")
+
+
+# --------------------------------------------------------------------------- TF-IDF
+
+
+def build_tfidf_vectorizer(
+    analyzer: Analyzer,
+    *,
+    sublinear_tf: bool = False,
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+    norm: str | None = "l2",
+    smooth_idf: bool = True,
+) -> TfidfVectorizer:
+    """A TF-IDF vectorizer that tokenizes with ``analyzer`` and nothing else.
+
+    Parameters
+    ----------
+    analyzer : callable
+        ``str -> list[str]``; the project's tokenizer (``corpus.tokenizer``).
+        Its tokens are the features as they are: no lowercasing, no
+        ``token_pattern``, no n-grams added.
+    sublinear_tf : bool
+        Use ``1 + log(tf)`` instead of the raw count.
+    min_df, max_df : int or float
+        Drop terms in fewer / more units than this (count or proportion).
+    norm : {"l2", "l1", None}
+        Row normalisation; with ``"l2"`` the dot product of two rows is their
+        cosine similarity.
+    smooth_idf : bool
+        ``idf = ln((1 + n) / (1 + df)) + 1`` (scikit-learn's default) instead
+        of ``ln(n / df) + 1``.
+
+    Returns
+    -------
+    TfidfVectorizer
+        Unfitted.
+    """
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        lowercase=False,
+        token_pattern=None,
+        sublinear_tf=sublinear_tf,
+        min_df=min_df,
+        max_df=max_df,
+        norm=norm,
+        smooth_idf=smooth_idf,
+    )
+
+
+@dataclass
+class TfidfFit:
+    """A TF-IDF model fitted on the units of one grain.
+
+    Attributes
+    ----------
+    vectorizer : TfidfVectorizer
+        The fitted vectorizer (``vocabulary_``, ``idf_``).
+    units : DataFrame
+        One row per unit, in matrix row order: ``doc_id``, ``unit_id``,
+        ``section_path`` (those present in the input) and ``n_tokens``
+        (tokens of the unit that are features; all of them when ``min_df``
+        and ``max_df`` drop nothing).
+    terms : ndarray of str
+        Feature names, in matrix column order (sorted).
+    weights : scipy.sparse.csr_matrix
+        Units × terms TF-IDF weights.
+    counts : scipy.sparse.csr_matrix
+        Units × terms raw counts of the same terms.
+    """
+
+    vectorizer: TfidfVectorizer
+    units: pd.DataFrame
+    terms: np.ndarray
+    weights: sparse.csr_matrix
+    counts: sparse.csr_matrix
+
+    @property
+    def document_frequency(self) -> np.ndarray:
+        """Number of units each term occurs in."""
+        return np.asarray((self.counts > 0).sum(axis=0)).ravel()
+
+    def term_index(self, term: str) -> int:
+        """Column of ``term`` (``KeyError`` if it is not a feature)."""
+        return int(self.vectorizer.vocabulary_[term])
+
+
+def fit_tfidf(
+    units: pd.DataFrame,
+    analyzer: Analyzer,
+    *,
+    sublinear_tf: bool = False,
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+) -> TfidfFit:
+    """Fit TF-IDF on the texts of analysis units.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Units of one grain with a ``text`` column, e.g.
+        ``corpus.at_grain("document")`` (one row per speech) or
+        ``corpus.at_grain("section")`` (one row per top-level section).
+    analyzer : callable
+        The project's tokenizer (``corpus.tokenizer``).
+    sublinear_tf, min_df, max_df
+        See :func:`build_tfidf_vectorizer`.
+
+    Returns
+    -------
+    TfidfFit
+        Weights and raw counts per unit and term.
+
+    Raises
+    ------
+    ValueError
+        If the units have no token at all (scikit-learn: empty vocabulary).
+    """
+    texts = units["text"].astype(str).tolist()
+    vectorizer = build_tfidf_vectorizer(analyzer, sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df)
+    weights = sparse.csr_matrix(vectorizer.fit_transform(texts))
+    counter = CountVectorizer(
+        analyzer=analyzer, lowercase=False, token_pattern=None, vocabulary=vectorizer.vocabulary_
+    )
+    counts = sparse.csr_matrix(counter.transform(texts))
+    unit_columns = [column for column in UNIT_COLUMNS if column in units.columns]
+    frame = units[unit_columns].reset_index(drop=True).copy()
+    frame["n_tokens"] = np.asarray(counts.sum(axis=1)).ravel()
+    return TfidfFit(
+        vectorizer=vectorizer,
+        units=frame,
+        terms=vectorizer.get_feature_names_out(),
+        weights=weights,
+        counts=counts,
+    )
+
+
+def top_keywords(fit: TfidfFit, top_n: int = 15) -> pd.DataFrame:
+    """The ``top_n`` highest-weighted terms of every unit of a fitted grain.
+
+    Ties are broken by the raw count (higher first), then by the term.
+
+    Parameters
+    ----------
+    fit : TfidfFit
+        From :func:`fit_tfidf` at any grain (document → per speech,
+        section → per top-level section).
+    top_n : int
+        Keywords per unit.
+
+    Returns
+    -------
+    DataFrame
+        One row per unit and keyword: the unit columns of ``fit.units``
+        (``doc_id``, ``unit_id``, ``section_path`` where present), ``rank``
+        (1 = highest), ``term``, ``tfidf``, ``count`` (occurrences in the
+        unit) and ``document_frequency`` (units of the grain containing the
+        term: 1 = only this unit uses it).
+    """
+    unit_columns = [column for column in UNIT_COLUMNS if column in fit.units.columns]
+    document_frequency = fit.document_frequency
+    rows: list[dict[str, Any]] = []
+    for row_index in range(fit.weights.shape[0]):
+        weight_row = fit.weights.getrow(row_index)
+        columns = weight_row.indices
+        if len(columns) == 0:
+            continue
+        weight_values = weight_row.data
+        count_values = np.asarray(fit.counts[row_index, columns].todense()).ravel()
+        terms = fit.terms[columns]
+        order = np.lexsort((terms, -count_values, -weight_values))[:top_n]
+        unit = fit.units.iloc[row_index]
+        for rank, position in enumerate(order, start=1):
+            row = {column: unit[column] for column in unit_columns}
+            row.update(
+                rank=rank,
+                term=str(terms[position]),
+                tfidf=float(weight_values[position]),
+                count=int(count_values[position]),
+                document_frequency=int(document_frequency[columns[position]]),
+            )
+            rows.append(row)
+    columns_out = [*unit_columns, "rank", "term", "tfidf", "count", "document_frequency"]
+    return pd.DataFrame(rows, columns=columns_out)
+
+
+def keywords_by_speech(units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15,
+                       sublinear_tf: bool = False) -> pd.DataFrame:
+    """Top TF-IDF keywords of each speech, with the speeches as the documents.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Document-grain units (``corpus.at_grain("document")``).
+    analyzer : callable
+        The project's tokenizer.
+    top_n : int
+        Keywords per speech.
+    sublinear_tf : bool
+        See :func:`build_tfidf_vectorizer`.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``rank``, ``term``, ``tfidf``, ``count``,
+        ``document_frequency`` (speeches containing the term).
+    """
+    fit = fit_tfidf(units, analyzer, sublinear_tf=sublinear_tf)
+    table = top_keywords(fit, top_n)
+    return table.drop(columns=[c for c in ("unit_id", "section_path") if c in table.columns])
+
+
+def keywords_by_section(units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15,
+                        sublinear_tf: bool = False) -> pd.DataFrame:
+    """Top TF-IDF keywords of each top-level section, with all sections of all speeches as the documents.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Section-grain units (``corpus.at_grain("section")``); the opening
+        remarks before the first heading have ``section_path == ""``.
+    analyzer : callable
+        The project's tokenizer.
+    top_n : int
+        Keywords per section.
+    sublinear_tf : bool
+        See :func:`build_tfidf_vectorizer`.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``unit_id``, ``section_path``, ``rank``, ``term``,
+        ``tfidf``, ``count``, ``document_frequency`` (sections containing
+        the term).
+    """
+    return top_keywords(fit_tfidf(units, analyzer, sublinear_tf=sublinear_tf), top_n)
+
+
+# --------------------------------------------------------------------------- keyness
+
+
+def term_counts(token_lists: Iterable[Sequence[str]]) -> Counter[str]:
+    """Occurrences of every token over several units (any grain)."""
+    counts: Counter[str] = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    return counts
+
+
+def keyness_statistics(
+    n_target: np.ndarray,
+    n_reference: np.ndarray,
+    total_target: int,
+    total_reference: int,
+    yates: bool = True,
+) -> pd.DataFrame:
+    """Signed χ² and G² of 2×2 tables (term / other terms × target / reference).
+
+    For a term with ``a`` occurrences in the target and ``b`` in the
+    reference, the table is ``[[a, b], [total_target - a, total_reference - b]]``
+    with ``N`` tokens in all and expected counts ``E = row sum × column sum / N``.
+
+    * ``chi2 = Σ (|O − E| − y)² / E`` where, with ``yates``, each observed
+      count moves half a unit towards its expected count but never past it
+      (``y = min(0.5, |O − E|)``, as ``scipy.stats.chi2_contingency`` and R's
+      ``chisq.test`` do); otherwise ``y = 0``.
+    * ``g2 = 2 Σ O ln(O / E)`` (Dunning's log-likelihood; ``0 ln 0 = 0``,
+      no continuity correction).
+
+    Both are signed: positive when the term is relatively more frequent in
+    the target (``a > E``), negative when it is less frequent. ``p`` and ``p_g2`` come from
+    the χ² distribution with one degree of freedom.
+
+    Parameters
+    ----------
+    n_target, n_reference : array of int
+        Occurrences of each term in the target and the reference.
+    total_target, total_reference : int
+        Tokens in the target and the reference.
+    yates : bool
+        Apply Yates' continuity correction to χ².
+
+    Returns
+    -------
+    DataFrame
+        ``chi2``, ``p``, ``g2``, ``p_g2``, ``log_ratio`` (log2 of the ratio
+        of relative frequencies, a zero count taken as 0.5) and
+        ``direction`` (``target``, ``reference`` or ``neither`` when the
+        relative frequencies are equal), in input order.
+    """
+    a = np.asarray(n_target, dtype=float)
+    b = np.asarray(n_reference, dtype=float)
+    c = float(total_target) - a
+    d = float(total_reference) - b
+    observed = np.stack([a, b, c, d])
+    n = a + b + c + d
+    row_term = a + b
+    row_other = c + d
+    expected = np.stack([
+        row_term * float(total_target) / n,
+        row_term * float(total_reference) / n,
+        row_other * float(total_target) / n,
+        row_other * float(total_reference) / n,
+    ])
+    deviation = np.abs(observed - expected)
+    correction = np.minimum(0.5, deviation) if yates else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2_unsigned = np.where(expected > 0, (deviation - correction) ** 2 / expected, 0.0).sum(axis=0)
+        log_terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    g2_unsigned = np.maximum(2.0 * log_terms.sum(axis=0), 0.0)
+    # a > E exactly when a / total_target > b / total_reference (compared without rounding)
+    sign = np.sign(a * float(total_reference) - b * float(total_target))
+    rate_target = np.where(a > 0, a, 0.5) / max(float(total_target), 1.0)
+    rate_reference = np.where(b > 0, b, 0.5) / max(float(total_reference), 1.0)
+    return pd.DataFrame({
+        "chi2": np.where(chi2_unsigned > 0, sign * chi2_unsigned, 0.0),
+        "p": chi2_distribution.sf(chi2_unsigned, 1),
+        "g2": np.where(g2_unsigned > 0, sign * g2_unsigned, 0.0),
+        "p_g2": chi2_distribution.sf(g2_unsigned, 1),
+        "log_ratio": np.log2(rate_target / rate_reference),
+        "direction": np.select([sign > 0, sign < 0], ["target", "reference"], default="neither"),
+    })
+
+
+def keyness(
+    units: pd.DataFrame,
+    target: str | Sequence[str],
+    *,
+    yates: bool = True,
+    measure: str = "chi2",
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """Keyness of every term: target speeches against all other speeches.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Units of any grain with ``doc_id`` and ``tokens`` (counts are summed
+        per speech, so the grain does not change the result).
+    target : str or sequence of str
+        ``doc_id`` of the target speech, or several (e.g. all county-level
+        speeches); every other speech in ``units`` is the reference.
+    yates : bool
+        Yates-corrected χ² (see :func:`keyness_statistics`).
+    measure : {"chi2", "g2"}
+        The statistic the rows are sorted by (descending).
+    min_count : int
+        Keep terms occurring at least this often in target and reference together.
+
+    Returns
+    -------
+    DataFrame
+        One row per term: ``term``, ``n_target``, ``n_reference``,
+        ``total_target``, ``total_reference``, ``rate_target_per_1k``,
+        ``rate_reference_per_1k``, ``chi2``, ``p``, ``g2``, ``p_g2``,
+        ``log_ratio``, ``direction`` (``target`` when the term is relatively
+        more frequent in the target, ``reference`` when less). Sorted by
+        ``measure`` descending, then term.
+
+    Raises
+    ------
+    ValueError
+        If the target is empty, unknown, or covers every speech.
+    """
+    if measure not in KEYNESS_MEASURES:
+        raise ValueError(f"measure must be one of {KEYNESS_MEASURES}, not {measure!r}")
+    targets = {target} if isinstance(target, str) else set(target)
+    doc_ids = set(units["doc_id"])
+    if not targets or not targets <= doc_ids:
+        raise ValueError(f"target {sorted(targets)} not among the speeches {sorted(doc_ids)}")
+    if targets == doc_ids:
+        raise ValueError("the target cannot be every speech: nothing is left for the reference")
+    in_target = units["doc_id"].isin(targets)
+    target_counts = term_counts(units.loc[in_target, "tokens"])
+    reference_counts = term_counts(units.loc[~in_target, "tokens"])
+    terms = sorted(set(target_counts) | set(reference_counts))
+    n_target = np.array([target_counts.get(term, 0) for term in terms], dtype=np.int64)
+    n_reference = np.array([reference_counts.get(term, 0) for term in terms], dtype=np.int64)
+    total_target = int(sum(target_counts.values()))
+    total_reference = int(sum(reference_counts.values()))
+    table = pd.DataFrame({
+        "term": terms,
+        "n_target": n_target,
+        "n_reference": n_reference,
+        "total_target": total_target,
+        "total_reference": total_reference,
+        "rate_target_per_1k": 1000.0 * n_target / max(total_target, 1),
+        "rate_reference_per_1k": 1000.0 * n_reference / max(total_reference, 1),
+    })
+    statistics = keyness_statistics(n_target, n_reference, total_target, total_reference, yates=yates)
+    table = pd.concat([table, statistics], axis=1)
+    table = table[table["n_target"] + table["n_reference"] >= min_count]
+    table = table.sort_values([measure, "term"], ascending=[False, True], kind="mergesort")
+    return table.reset_index(drop=True)
+
+
+def keyness_by_speech(
+    units: pd.DataFrame,
+    *,
+    yates: bool = True,
+    measure: str = "chi2",
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """Keyness of every term for each speech against the rest of the corpus.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Units of any grain with ``doc_id`` and ``tokens``.
+    yates, measure, min_count
+        See :func:`keyness`.
+
+    Returns
+    -------
+    DataFrame
+        :func:`keyness` per speech with ``doc_id`` first, speeches in
+        ``doc_id`` order, each sorted by ``measure`` descending. Empty when
+        there are fewer than two speeches.
+    """
+    doc_ids = sorted(set(units["doc_id"]))
+    if len(doc_ids) < 2:
+        return pd.DataFrame(columns=["doc_id", "term", "n_target", "n_reference", "chi2", "p", "g2", "p_g2"])
+    tables = []
+    for doc_id in doc_ids:
+        table = keyness(units, doc_id, yates=yates, measure=measure, min_count=min_count)
+        table.insert(0, "doc_id", doc_id)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def top_keyness(keyness_table: pd.DataFrame, top_n: int = 15, measure: str = "chi2") -> pd.DataFrame:
+    """The ``top_n`` terms of each speech with the strongest positive keyness.
+
+    Parameters
+    ----------
+    keyness_table : DataFrame
+        From :func:`keyness_by_speech`.
+    top_n : int
+        Terms per speech.
+    measure : {"chi2", "g2"}
+        The statistic to rank by.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``keyness_table`` with ``measure > 0``, at most ``top_n``
+        per ``doc_id``, strongest first, with a ``rank`` column.
+    """
+    positive = keyness_table[keyness_table[measure] > 0]
+    positive = positive.sort_values(["doc_id", measure, "term"], ascending=[True, False, True], kind="mergesort")
+    top = positive.groupby("doc_id", sort=True).head(top_n).copy()
+    top.insert(1, "rank", top.groupby("doc_id").cumcount() + 1)
+    return top.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- similarity
+
+
+def cosine_similarity_matrix(fit: TfidfFit) -> pd.DataFrame:
+    """Cosine similarity between the units of a fitted grain (square, symmetric).
+
+    Parameters
+    ----------
+    fit : TfidfFit
+        From :func:`fit_tfidf`; at document grain this compares speeches.
+
+    Returns
+    -------
+    DataFrame
+        Units × units, indexed and labelled by ``unit_id`` (the ``doc_id``
+        at document grain), in ``fit.units`` order. The diagonal is 1 for
+        every unit with at least one term, 0 for an empty unit.
+    """
+    weights = fit.weights.astype(float)
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    safe = np.where(norms > 0, norms, 1.0)
+    normalised = sparse.diags(1.0 / safe) @ weights
+    similarity = np.asarray((normalised @ normalised.T).todense())
+    similarity = (similarity + similarity.T) / 2.0
+    similarity = np.clip(similarity, 0.0, 1.0)
+    np.fill_diagonal(similarity, np.where(norms > 0, 1.0, 0.0))
+    labels = fit.units["unit_id"] if "unit_id" in fit.units else fit.units.index
+    labels = [str(label) for label in labels]
+    return pd.DataFrame(similarity, index=pd.Index(labels, name="doc_id"), columns=pd.Index(labels, name="other_doc_id"))
+
+
+def speech_similarity(units: pd.DataFrame, analyzer: Analyzer, sublinear_tf: bool = False) -> pd.DataFrame:
+    """Cosine similarity of every pair of speeches on their TF-IDF vectors (long form).
+
+    Parameters
+    ----------
+    units : DataFrame
+        Document-grain units (``corpus.at_grain("document")``).
+    analyzer : callable
+        The project's tokenizer.
+    sublinear_tf : bool
+        See :func:`build_tfidf_vectorizer`.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``other_doc_id``, ``cosine``: every ordered pair
+        (self-pairs included, 1.0), sorted by both ids.
+    """
+    matrix = cosine_similarity_matrix(fit_tfidf(units, analyzer, sublinear_tf=sublinear_tf))
+    return similarity_long(matrix)
+
+
+def similarity_long(matrix: pd.DataFrame) -> pd.DataFrame:
+    """A square similarity matrix as rows ``doc_id``, ``other_doc_id``, ``cosine``, sorted."""
+    long = matrix.stack().rename("cosine").reset_index()
+    long.columns = ["doc_id", "other_doc_id", "cosine"]
+    return long.sort_values(["doc_id", "other_doc_id"], kind="mergesort").reset_index(drop=True)
+
+
+def similarity_wide(similarity: pd.DataFrame) -> pd.DataFrame:
+    """The long similarity table as a square matrix (rows and columns sorted by ``doc_id``)."""
+    wide = similarity.pivot(index="doc_id", columns="other_doc_id", values="cosine")
+    return wide.sort_index().sort_index(axis=1)
+
+
+# --------------------------------------------------------------------------- word clouds
+
+
+def word_frequencies(units: pd.DataFrame, doc_id: str) -> dict[str, int]:
+    """Token counts of one speech, most frequent first (ties by term).
+
+    Parameters
+    ----------
+    units : DataFrame
+        Units of any grain with ``doc_id`` and ``tokens``.
+    doc_id : str
+        The speech.
+    """
+    counts = term_counts(units.loc[units["doc_id"] == doc_id, "tokens"])
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def speech_titles(speeches: pd.DataFrame) -> dict[str, str]:
+    """``doc_id -> title`` (``""`` when a speech has none), for figure labels.
+
+    Parameters
+    ----------
+    speeches : DataFrame
+        One row per speech with ``doc_id`` and ``title`` (``corpus.speeches_frame()``).
+    """
+    titles = speeches["title"].fillna("").astype(str) if "title" in speeches else [""] * len(speeches)
+    return dict(zip(speeches["doc_id"].astype(str), titles, strict=True))
+
+
+# --------------------------------------------------------------------------- stage
+
+
+@dataclass(frozen=True)
+class FeatureOptions:
+    """The ``[features]`` parameters (with the run's seed).
+
+    Attributes
+    ----------
+    top_n : int
+        Keywords per speech / section and keyness terms per speech in the figures.
+    sublinear_tf : bool
+        TF-IDF with ``1 + log(tf)``.
+    keyness_yates : bool
+        Yates-corrected χ².
+    keyness_measure : {"chi2", "g2"}
+        Statistic the keyness table and figure are sorted by.
+    keyness_min_count : int
+        Keyness rows only for terms the corpus uses at least this often.
+    wordcloud_max_words : int
+        Words per word cloud.
+    seed : int
+        ``random_state`` of the word-cloud layout.
+    """
+
+    top_n: int = 15
+    sublinear_tf: bool = True
+    keyness_yates: bool = True
+    keyness_measure: str = "chi2"
+    keyness_min_count: int = 1
+    wordcloud_max_words: int = 100
+    seed: int = 0
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> FeatureOptions:
+        """Options from ``params["features"]`` and ``params["analysis"]["seed"]``."""
+        section = params.get("features", {})
+        return cls(
+            top_n=int(section.get("top_n", cls.top_n)),
+            sublinear_tf=bool(section.get("sublinear_tf", cls.sublinear_tf)),
+            keyness_yates=bool(section.get("keyness_yates", cls.keyness_yates)),
+            keyness_measure=str(section.get("keyness_measure", cls.keyness_measure)),
+            keyness_min_count=int(section.get("keyness_min_count", cls.keyness_min_count)),
+            wordcloud_max_words=int(section.get("wordcloud_max_words", cls.wordcloud_max_words)),
+            seed=int(params.get("analysis", {}).get("seed", cls.seed)),
+        )
+
+
+@dataclass
+class FeatureResults:
+    """The ``features`` tables of a corpus, plus what the figures and later stages need.
+
+    Attributes
+    ----------
+    tables : dict
+        ``keywords_by_speech``, ``keywords_by_section`` and, with two
+        speeches or more, ``keyness`` and ``speech_similarity``.
+    documents : DataFrame
+        Document-grain units with at least one token.
+    document_fit : TfidfFit or None
+        TF-IDF of the speeches (``None`` when no speech has a token).
+    messages : list of str
+        Analyses skipped, and why.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    documents: pd.DataFrame
+    document_fit: TfidfFit | None
+    messages: list[str]
+
+
+def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
+    """Every table of the ``features`` stage (no figures).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The loaded corpus; speeches are the documents (document grain),
+        top-level sections the units of ``keywords_by_section``.
+    options : FeatureOptions
+        From :meth:`FeatureOptions.from_params`.
+
+    Returns
+    -------
+    FeatureResults
+    """
+    analyzer = corpus.tokenizer
+    documents = corpus.at_grain("document")
+    documents = documents[documents["n_tokens"] > 0].reset_index(drop=True)
+    results = FeatureResults(tables={}, documents=documents, document_fit=None, messages=[])
+    if documents.empty:
+        results.messages.append("features skipped: no speech has any token left after tokenization")
+        return results
+    document_fit = fit_tfidf(documents, analyzer, sublinear_tf=options.sublinear_tf)
+    results.document_fit = document_fit
+    sections = corpus.at_grain("section")
+    sections = sections[sections["n_tokens"] > 0].reset_index(drop=True)
+    results.tables["keywords_by_speech"] = top_keywords(document_fit, options.top_n).drop(
+        columns=["unit_id", "section_path"]
+    )
+    results.tables["keywords_by_section"] = keywords_by_section(sections, analyzer, options.top_n,
+                                                                options.sublinear_tf)
+    if len(documents) >= 2:
+        results.tables["keyness"] = keyness_by_speech(documents, yates=options.keyness_yates,
+                                                      measure=options.keyness_measure,
+                                                      min_count=options.keyness_min_count)
+        results.tables["speech_similarity"] = similarity_long(cosine_similarity_matrix(document_fit))
+    else:
+        results.messages.append("keyness and speech similarity skipped: they need at least two speeches")
+    return results
+
+
+def run_stage(corpus, params: dict[str, Any], upstream: dict[str, Any]):
+    """The ``features`` stage: keyword, keyness and similarity tables and their figures.
+
+    Tables: see :func:`feature_tables`. Figures: ``keywords_per_speech``,
+    ``keyness``, ``similarity_heatmap`` and ``wordcloud_<doc_id>`` per
+    speech. Data for later stages: ``doc_tfidf`` (speeches × terms, sparse),
+    ``terms``, ``doc_ids``.
+    """
+    from .pipeline import StageOutput
+    from .plots.features import (
+        plot_keyness,
+        plot_keywords_per_speech,
+        plot_similarity_heatmap,
+        plot_wordcloud,
+    )
+
+    options = FeatureOptions.from_params(params)
+    results = feature_tables(corpus, options)
+    output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
+    if results.document_fit is None:
+        return output
+    titles = speech_titles(corpus.speeches_frame())
+    fit = results.document_fit
+    output.data.update(doc_tfidf=fit.weights, terms=fit.terms, doc_ids=fit.units["doc_id"].tolist())
+    output.add_figure("keywords_per_speech", plot_keywords_per_speech(results.tables["keywords_by_speech"], titles))
+    if "keyness" in results.tables:
+        output.add_figure("keyness", plot_keyness(results.tables["keyness"], titles, options.top_n,
+                                                  options.keyness_measure))
+    if "speech_similarity" in results.tables:
+        output.add_figure("similarity_heatmap", plot_similarity_heatmap(results.tables["speech_similarity"], titles))
+    for doc_id in results.documents["doc_id"]:
+        figure = plot_wordcloud(word_frequencies(results.documents, doc_id), doc_id, titles.get(doc_id, ""),
+                                max_words=options.wordcloud_max_words, random_state=options.seed)
+        output.add_figure(f"wordcloud_{doc_id}", figure)
+    return output
+
+
+__all__ = [
+    "FeatureOptions",
+    "FeatureResults",
+    "TfidfFit",
+    "build_tfidf_vectorizer",
+    "cosine_similarity_matrix",
+    "feature_tables",
+    "fit_tfidf",
+    "keyness",
+    "keyness_by_speech",
+    "keyness_statistics",
+    "keywords_by_section",
+    "keywords_by_speech",
+    "run_stage",
+    "similarity_long",
+    "similarity_wide",
+    "speech_similarity",
+    "speech_titles",
+    "term_counts",
+    "top_keyness",
+    "top_keywords",
+    "word_frequencies",
+]
