@@ -150,11 +150,17 @@ def fullwidth_ascii_to_halfwidth(text: str) -> str:
 
 
 def remove_control_characters(text: str) -> str:
-    """Drop control and format characters (zero-width spaces, BOMs) but keep newlines and tabs."""
+    """Drop control and format characters (zero-width spaces, BOMs), lone surrogates and private-use code points.
+
+    Newlines and tabs stay. Code points this Python's Unicode database does
+    not know (category ``Cn``) also stay: they may be characters of a newer
+    Unicode version (rare ideographs), and cleaning never deletes text it
+    cannot name.
+    """
     return "".join(
         char
         for char in text
-        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co")
     )
 
 

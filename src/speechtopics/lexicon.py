@@ -53,16 +53,53 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _read_lines(path: Path) -> list[tuple[int, str]]:
-    path = Path(path)
-    data = path.read_bytes()
+#: Lexicon files larger than this are refused (the project's are a few kB).
+MAX_LEXICON_BYTES = 50 * 1024 * 1024
+
+
+def _decode_utf8(path: Path, data: bytes) -> str:
+    """UTF-8 text of a lexicon file (a BOM is allowed); the error names the first bad line.
+
+    Raises
+    ------
+    LexiconError
+        Not UTF-8 (the message says when the bytes look like GBK/GB18030 or
+        UTF-16, the usual encodings of files saved by Chinese Windows editors).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise LexiconError(f"{path}, line {line}: not UTF-8 text; re-save the file as UTF-8") from exc
+        guess = ""
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            guess = " (it looks like UTF-16)"
+        else:
+            try:
+                data.decode("gb18030")
+                guess = " (it looks like GBK/GB18030)"
+            except UnicodeDecodeError:
+                pass
+        raise LexiconError(f"{path}, line {line}: not UTF-8 text{guess}; re-save the file as UTF-8") from exc
+
+
+def _read_bytes(path: Path) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_LEXICON_BYTES:
+            raise LexiconError(f"{path}: {size / 1e6:.0f} MB is too large for a lexicon file; is it the right file?")
+        return path.read_bytes()
+    except IsADirectoryError as exc:
+        raise LexiconError(f"{path}: is a folder, not a file") from exc
+    except OSError as exc:
+        raise LexiconError(f"{path}: could not be read ({exc.strerror or exc})") from exc
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    path = Path(path)
+    text = _decode_utf8(path, _read_bytes(path))
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -99,7 +136,7 @@ def load_userdict(path: Path) -> list[UserDictEntry]:
         freq: int | None = None
         pos: str | None = None
         rest = fields[1:]
-        if rest and rest[0].isdigit():
+        if rest and rest[0].isdecimal():
             freq = int(rest.pop(0))
             if freq <= 0:
                 raise LexiconError(f"{path}, line {number}: frequency must be a positive whole number")
@@ -161,21 +198,39 @@ def load_themes(path: Path) -> list[Theme]:
     path = Path(path)
     if not path.exists():
         return []
-    data_bytes = path.read_bytes()
+    text = _decode_utf8(path, _read_bytes(path))
     try:
-        data = tomllib.loads(data_bytes.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        line = data_bytes[: exc.start].count(b"\n") + 1
-        raise LexiconError(f"{path}, line {line}: not UTF-8 text; re-save the file as UTF-8") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LexiconError(f"{path}: not valid TOML: {exc}") from exc
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if match:
+            reason = message[: match.start()].strip()
+            raise LexiconError(
+                f"{path}, line {match.group(1)}, column {match.group(2)}: not valid TOML: {reason}"
+            ) from exc
+        if "end of document" in message:
+            last = len(text.rstrip("\n").split("\n"))
+            reason = message.replace("(at end of document)", "").strip()
+            raise LexiconError(
+                f"{path}, line {last} (end of file): not valid TOML: {reason} (an unclosed [ or quote?)"
+            ) from exc
+        raise LexiconError(f"{path}: not valid TOML: {message}") from exc
     themes = []
     for name, table in data.items():
+        line = _table_line(text, name)
         if not isinstance(table, dict):
-            raise LexiconError(f"{path}: {name!r} must be a table ([{name}]) with label, definition and terms")
+            raise LexiconError(
+                f"{path}, line {line}: {name!r} must be a table ([\"{name}\"]) with label, definition and terms"
+            )
         terms = table.get("terms")
         if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
-            raise LexiconError(f"{path}: theme [{name}] needs terms = [\"...\", ...] (a non-empty list of words)")
+            raise LexiconError(
+                f"{path}, line {line}: theme [{name}] needs terms = [\"...\", ...] (a non-empty list of words)"
+            )
+        for key in ("label", "definition"):
+            if key in table and not isinstance(table[key], str):
+                raise LexiconError(f"{path}, line {line}: theme [{name}] {key} must be a quoted string")
         themes.append(
             Theme(
                 name=name,
@@ -185,6 +240,18 @@ def load_themes(path: Path) -> list[Theme]:
             )
         )
     return themes
+
+
+def _table_line(text: str, name: str) -> int:
+    """Line of the ``[name]`` header (or ``name =`` key) in a TOML text; 1 when not found."""
+    pattern = re.compile(
+        rf"^\s*(?:\[\s*(?:\"{re.escape(name)}\"|'{re.escape(name)}'|{re.escape(name)})\s*\]"
+        rf"|(?:\"{re.escape(name)}\"|'{re.escape(name)}'|{re.escape(name)})\s*=)"
+    )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if pattern.match(line):
+            return number
+    return 1
 
 
 def load_synonyms(path: Path) -> dict[str, str]:

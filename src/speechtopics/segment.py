@@ -141,7 +141,8 @@ def segment_speech(doc_id: str, text: str, grain: str = "paragraph") -> list[Uni
     if grain not in ("paragraph", "sentence"):
         raise ValueError(f"segment_speech grain must be 'paragraph' or 'sentence', not {grain!r}")
     lines = text.split("\n")
-    title = title_from_text(text)
+    # A title needs a body: a text of one paragraph is all body.
+    title = title_from_text(text) if sum(1 for line in lines if line.strip()) > 1 else ""
     labels = ["", "", ""]
     headings = ["", "", ""]
     used_levels: set[int] = set()
