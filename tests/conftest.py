@@ -56,3 +56,19 @@ def bench_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not available on this machine")
     return path
+
+
+@pytest.fixture(scope="session")
+def full_run(tmp_path_factory, params):
+    """One complete `run` of every stage on the bundled speeches into a temporary output root.
+
+    Returns the paths of that run and its summary.
+    """
+    from speechtopics.pipeline import run
+
+    out = tmp_path_factory.mktemp("full_run")
+    run_paths = replace(
+        default_paths(params), interim=out / "interim", processed=out / "processed", figures=out / "figures"
+    )
+    summary = run(run_paths, params, progress=False, echo=lambda _: None)
+    return run_paths, summary

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
+import threading
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from speechtopics.pipeline import run
 
@@ -14,10 +19,9 @@ def _raw_fingerprint(raw):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(raw.iterdir())}
 
 
-def test_overview_table_and_figure_then_warm_rerun(tmp_path, paths, params):
-    local = replace(paths, interim=tmp_path / "interim", processed=tmp_path / "processed", figures=tmp_path / "figures")
-    before = _raw_fingerprint(paths.raw)
-    summary = run(local, params, stages=["overview"], progress=False, echo=lambda _: None)
+@pytest.mark.slow
+def test_overview_table_and_figure(full_run):
+    local, summary = full_run
     overview = pd.read_csv(local.processed / "corpus_overview.csv", dtype={"doc_id": str, "year": str})
     assert list(overview["doc_id"]) == ["000", "001", "002", "003", "004"]
     assert list(overview["sections"]) == [2, 3, 3, 3, 4]
@@ -29,14 +33,71 @@ def test_overview_table_and_figure_then_warm_rerun(tmp_path, paths, params):
     report = pd.read_csv(local.processed / "load_report.csv", dtype=str)
     assert set(report["status"]) == {"loaded"}
     status = {r["stage"]: r["status"] for r in summary.rows}
-    assert status["load"] == status["overview"] == "recomputed"
-    tables = {p.name: p.read_bytes() for p in local.processed.glob("*.csv")}
+    assert list(status) == ["load", "overview", "features", "themes", "topic_models", "topics", "cluster", "report"]
+    # A first run has no previous topics: every topic is new, numbered T1…TK.
+    identity = pd.read_csv(local.processed / "topic_identity.csv")
+    assert set(identity["status"]) == {"new"}
+    assert list(identity["topic"]) == [f"T{i + 1}" for i in range(len(identity))]
 
-    # Rerunning the stage recomputes it from cached tokens and gives the same bytes.
-    again = run(local, params, stages=["overview"], progress=False, echo=lambda _: None)
-    load_row, overview_row = again.rows[:2]
-    assert load_row["status"] == "reused" and "tokenized 0" in load_row["detail"]
-    assert overview_row["status"] == "recomputed"
-    for name, data in tables.items():
-        assert (local.processed / name).read_bytes() == data, f"{name} changed between identical runs"
-    assert _raw_fingerprint(paths.raw) == before
+
+@pytest.mark.slow
+def test_rerunning_one_stage_recomputes_it_and_its_dependents_only(full_run, params):
+    local, _ = full_run
+    before = _raw_fingerprint(local.raw)
+    tables = {p.name: p.read_bytes() for p in local.processed.glob("*.csv")}
+    again = run(local, params, stages=["themes"], progress=False, echo=lambda _: None)
+    status = {r["stage"]: r["status"] for r in again.rows}
+    assert status == {"load": "reused", "overview": "reused", "features": "reused", "themes": "recomputed",
+                      "topic_models": "reused", "topics": "reused", "cluster": "reused", "report": "recomputed"}
+    # Recomputing from the same inputs gives the same bytes.
+    assert {p.name: p.read_bytes() for p in local.processed.glob("*.csv")} == tables
+    assert _raw_fingerprint(local.raw) == before
+
+
+@pytest.mark.slow
+def test_second_run_recomputes_nothing_and_tables_are_identical(full_run, params):
+    paths, first = full_run
+    statuses = {row["stage"]: row["status"] for row in first.rows}
+    assert all(status == "recomputed" for status in statuses.values()), statuses
+    tables = {p.name: p.read_bytes() for p in paths.processed.glob("*.csv")}
+    figures = {p.name: p.stat().st_mtime_ns for p in paths.figures.glob("*.png")}
+    second = run(paths, params, progress=False, echo=lambda _: None)
+    assert {row["status"] for row in second.rows} == {"reused"}, second.rows
+    # The topics were matched to the previous run's: same numbers, all matched, nothing moved.
+    identity = pd.read_csv(paths.processed / "topic_identity.csv")
+    assert list(identity["topic"]) == [f"T{i + 1}" for i in range(len(identity))]
+    assert set(identity["status"]) == {"matched"} and identity["distance"].max() < 1e-3
+    diff = subprocess.run(
+        [sys.executable, "-m", "speechtopics.cli", "diff", "--out", str(paths.processed.parent)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "speeches: 5 → 5" in diff and "theme rates: unchanged" in diff and "matched" in diff
+    assert "nothing recomputed" in second.format()
+    assert {p.name: p.read_bytes() for p in paths.processed.glob("*.csv")} == tables
+    # Unchanged files are not even rewritten.
+    assert {p.name: p.stat().st_mtime_ns for p in paths.figures.glob("*.png")} == figures
+    manifest = json.loads((paths.processed / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["speeches"]) == {"000", "001", "002", "003", "004"}
+    assert manifest["parameters"]["topics"] == params["topics"]
+    assert {"gensim", "jieba", "scikit-learn"} <= set(manifest["libraries"])
+    assert manifest["python"].startswith("3.")
+    for name, digest in manifest["outputs"].items():
+        folder, file = name.split("/", 1)
+        path = (paths.processed if folder == "processed" else paths.figures) / file
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.slow
+def test_a_second_run_waits_for_the_lock(full_run, params):
+    from filelock import FileLock
+
+    local, _ = full_run
+    lock = FileLock(str(local.processed / ".speechtopics.lock"))
+    lock.acquire()
+    messages: list[str] = []
+    released = threading.Timer(1.0, lock.release)
+    released.start()
+    run(local, params, stages=["overview"], progress=False, echo=messages.append)
+    released.join()
+    assert any("another speechtopics run" in m and "waiting" in m for m in messages)
+    assert (local.processed / "corpus_overview.csv").exists()

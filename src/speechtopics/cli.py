@@ -179,7 +179,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     results = add_speeches(args.files, paths.raw, paths.metadata, build_cleaner(paths, params), metadata)
     for result in results:
         if result.status == "added":
-            _print(f"added    {result.file}  doc_id={result.doc_id}")
+            _print(f"added    {result.file}  doc_id={result.doc_id}  ({result.message})")
         else:
             _print(f"refused  {result.message}")
     added = [r for r in results if r.status == "added"]

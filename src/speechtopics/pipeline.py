@@ -20,6 +20,7 @@ import json
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +80,31 @@ def cache_memory(paths: Paths):
 
     paths.cache.mkdir(parents=True, exist_ok=True)
     return Memory(location=str(paths.cache), verbose=0)
+
+
+def call_cached(memorized, *args, force: bool = False) -> tuple[Any, str]:
+    """Call a ``joblib.Memory``-cached function and say where the result came from.
+
+    Returns
+    -------
+    (output, status)
+        ``status`` is ``reused`` (loaded from the cache), ``recomputed``
+        (not cached, or ``force``) or ``repaired`` (a cache entry that could
+        not be loaded — truncated or corrupted — was recomputed and replaced).
+    """
+    if force:
+        output, _ = memorized.call(*args)
+        return output, "recomputed"
+    in_cache = memorized.check_call_in_cache(*args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        output = memorized(*args)
+    for warning in caught:
+        if "Exception while loading results" not in str(warning.message):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if any("Exception while loading results" in str(w.message) for w in caught):
+        return output, "repaired"
+    return output, "reused" if in_cache else "recomputed"
 
 
 def _tokenize_texts(texts: list[str], cache_key: str, tokenizer: Tokenizer) -> list[list[str]]:
@@ -201,7 +227,8 @@ def _tokenize_grouped(corpus: Corpus, groups: list[dict[str, Any]]) -> list[list
     result: list[list[str]] = [[] for _ in groups]
     for indices in by_doc.values():
         texts = [groups[i]["text"] for i in indices]
-        for i, tokens in zip(indices, cached(texts, corpus.tokenizer.cache_key, corpus.tokenizer), strict=True):
+        doc_tokens, _ = call_cached(cached, texts, corpus.tokenizer.cache_key, corpus.tokenizer)
+        for i, tokens in zip(indices, doc_tokens, strict=True):
             result[i] = tokens
     return result
 
@@ -251,15 +278,10 @@ def load(
         items = tqdm(items, desc="tokenize", unit="speech", leave=False)
     for _doc_id, doc_units in items:
         texts = [unit.text for unit in doc_units]
-        if force:
-            doc_tokens, _ = cached.call(texts, tokenizer.cache_key, tokenizer)
-            stats["speeches_tokenized"] += 1
-        elif cached.check_call_in_cache(texts, tokenizer.cache_key, tokenizer):
-            doc_tokens = cached(texts, tokenizer.cache_key, tokenizer)
-            stats["speeches_from_cache"] += 1
-        else:
-            doc_tokens = cached(texts, tokenizer.cache_key, tokenizer)
-            stats["speeches_tokenized"] += 1
+        doc_tokens, status = call_cached(cached, texts, tokenizer.cache_key, tokenizer, force=force)
+        stats["speeches_from_cache" if status == "reused" else "speeches_tokenized"] += 1
+        if status == "repaired":
+            stats["cache_entries_repaired"] = stats.get("cache_entries_repaired", 0) + 1
         for unit, unit_tokens in zip(doc_units, doc_tokens, strict=True):
             tokens[unit.unit_id] = unit_tokens
     return Corpus(
@@ -384,7 +406,12 @@ class StageSpec:
     """A stage: its name, its function, the parameter sections and stages it depends on.
 
     ``function`` is ``"module:attr"`` taking ``(corpus, params, upstream)``
-    and returning a :class:`StageOutput`.
+    and returning a :class:`StageOutput`. ``prepare``, when set, is a
+    ``"module:attr"`` taking ``(upstream, paths)`` and returning a small
+    JSON-able dict computed before the stage on every run (outside the
+    cache): it joins the stage's cache key and is passed to the stage as
+    ``prepared=``. The topics stage uses it to match new topics to the
+    previous run's, so topic numbers stay stable across reruns.
     """
 
     name: str
@@ -392,6 +419,7 @@ class StageSpec:
     params: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
     uses_lexicon: tuple[str, ...] = ()
+    prepare: str | None = None
 
 
 def _overview_stage(corpus: Corpus, params: dict[str, Any], upstream: dict[str, StageOutput]) -> StageOutput:
@@ -415,7 +443,14 @@ STAGES: tuple[StageSpec, ...] = (
         params=("analysis", "themes"),
         uses_lexicon=("themes", "formulations"),
     ),
-    StageSpec("topics", "speechtopics.topics:run_stage", params=("topics",), uses_lexicon=("themes",)),
+    StageSpec("topic_models", "speechtopics.topics:fit_stage", params=("topics",), uses_lexicon=("themes",)),
+    StageSpec(
+        "topics",
+        "speechtopics.topics:run_stage",
+        params=("topics",),
+        depends=("topic_models",),
+        prepare="speechtopics.topics:topic_identity",
+    ),
     StageSpec("cluster", "speechtopics.cluster:run_stage", params=("analysis", "cluster"), depends=("topics",)),
     StageSpec(
         "report",
@@ -477,11 +512,13 @@ def stage_key(spec: StageSpec, corpus_hash: str, params: dict[str, Any], paths: 
 
 
 def _compute_stage(name: str, key: str, function: str, corpus: Corpus, params: dict[str, Any],
-                   upstream: dict[str, StageOutput]) -> StageOutput:
+                   upstream: dict[str, StageOutput], prepared: dict[str, Any] | None = None) -> StageOutput:
     """Run one stage (cached by ``name`` and ``key`` only)."""
     stage_function = _resolve(function)
     assert stage_function is not None
-    return stage_function(corpus, params, upstream)
+    if prepared is None:
+        return stage_function(corpus, params, upstream)
+    return stage_function(corpus, params, upstream, prepared=prepared)
 
 
 def stages_to_run(selected: Sequence[str] | None) -> list[str]:
@@ -522,7 +559,7 @@ class RunSummary:
         lines = ["stage       status      seconds  detail"]
         for row in self.rows:
             lines.append(f"{row['stage']:<11} {row['status']:<11} {row['seconds']:>7.2f}  {row['detail']}")
-        recomputed = [r["stage"] for r in self.rows if r["status"] == "recomputed"]
+        recomputed = [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
         if recomputed:
             lines.append(f"recomputed: {', '.join(recomputed)}")
         else:
@@ -637,7 +674,7 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         return summary
 
     memory = cache_memory(paths)
-    cached_stage = memory.cache(_compute_stage, ignore=["function", "corpus", "params", "upstream"])
+    cached_stage = memory.cache(_compute_stage, ignore=["function", "corpus", "params", "upstream", "prepared"])
     corpus_hash = corpus_key(corpus)
     rerun = set(stages_to_run(stages)) if stages else set()
     needed = set(stages_needed(sorted(rerun))) if stages else set(STAGE_NAMES)
@@ -656,20 +693,22 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         if _resolve(spec.function) is None:
             summary.add(spec.name, "unavailable", 0.0, "module not installed")
             continue
-        key = stage_key(spec, corpus_hash, params, paths, keys)
-        keys[spec.name] = key
         t_stage = time.perf_counter()
-        args = (spec.name, key, spec.function, corpus, params, outputs)
-        in_cache = cached_stage.check_call_in_cache(*args)
+        key = stage_key(spec, corpus_hash, params, paths, keys)
+        prepared = None
+        if spec.prepare is not None:
+            hook = _resolve(spec.prepare)(outputs, paths)
+            prepared = hook.get("key") or None
+            key = hashlib.sha256(
+                (key + json.dumps(prepared, ensure_ascii=False, sort_keys=True, default=str)).encode()
+            ).hexdigest()
+            _write_outputs(paths, StageOutput(tables={name: pd.DataFrame(rows) for name, rows in hook.get("tables", {}).items()}), summary)
+        keys[spec.name] = key
+        args = (spec.name, key, spec.function, corpus, params, outputs, prepared)
         recompute = spec.name in rerun or (force and not stages)
-        if (recompute or not in_cache) and progress:
+        if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
             echo(f"[{spec.name}] computing …")
-        if recompute:
-            output, _ = cached_stage.call(*args)
-            status = "recomputed"
-        else:
-            output = cached_stage(*args)
-            status = "reused" if in_cache else "recomputed"
+        output, status = call_cached(cached_stage, *args, force=recompute)
         outputs[spec.name] = output
         written = _write_outputs(paths, output, summary)
         summary.messages.extend(f"[{spec.name}] {message}" for message in output.messages)

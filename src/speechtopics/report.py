@@ -8,11 +8,45 @@ network, so it works offline and can be sent as a folder.
 from __future__ import annotations
 
 import html
+import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+#: The CJK font shipped beside the report pages (a subset of the packaged
+#: Noto Sans CJK SC holding only the characters the pages use), so Chinese
+#: renders on machines without a Chinese system font.
+REPORT_FONT_FILE = "speechtopics-cjk.otf"
+REPORT_FONT_FAMILY = "speechtopics CJK"
+FONT_FACE_CSS = (
+    f"@font-face {{ font-family: '{REPORT_FONT_FAMILY}'; src: url('{REPORT_FONT_FILE}') format('opentype'); }}"
+)
+
+
+def subset_cjk_font(texts: Iterable[str]) -> bytes:
+    """The packaged CJK font cut down to the characters of ``texts`` (OpenType bytes).
+
+    Subsetting keeps the report folder small (a few hundred KB instead of
+    16 MB) and deterministic for the same pages.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .plots import cjk_font_path
+
+    characters = "".join(sorted(set("".join(texts)) | set("0123456789")))
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
 
 #: One sentence per figure saying how to read it (``{doc_id}`` figures share one).
 CAPTIONS: dict[str, str] = {
@@ -106,7 +140,7 @@ def build_index_html(
             caption = caption_for(figure)
             sections.append(
                 "<figure>"
-                f"<a href='{html.escape(figure)}.svg'><img src='{html.escape(figure)}.png' alt='{html.escape(figure)}' loading='lazy'></a>"
+                f"<a href='{html.escape(figure)}.svg'><img src='{html.escape(figure)}.png' alt='{html.escape(figure)}'></a>"
                 f"<figcaption><b>{html.escape(figure)}</b>（{html.escape(stage)}）：{html.escape(caption)} "
                 f"<a href='{html.escape(figure)}.svg'>SVG</a> · <a href='{html.escape(figure)}.png'>PNG</a></figcaption>"
                 "</figure>"
@@ -116,7 +150,7 @@ def build_index_html(
         sections.append("<h2 id='ldavis'>交互式主题视图（pyLDAvis）</h2>")
         sections.append(
             "<p>左侧圆圈为主题（面积为比重，距离为相似度），右侧为所选主题的词；λ 调节按频率或按专属性排序。</p>"
-            f"<iframe src='{html.escape(ldavis[0])}' title='pyLDAvis' loading='lazy'></iframe>"
+            f"<iframe src='{html.escape(ldavis[0])}' title='pyLDAvis'></iframe>"
         )
 
     sections.append("<h2 id='manifest'>运行信息</h2>")
@@ -148,7 +182,8 @@ def build_index_html(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+{FONT_FACE_CSS}
+body {{ font-family: "{REPORT_FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
        max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.6; }}
 h1, h2 {{ border-bottom: 1px solid #ccc; padding-bottom: .2em; }}
 nav a {{ margin-right: 1em; }}
@@ -183,5 +218,13 @@ def run_stage(corpus, params: dict[str, Any], upstream: Mapping[str, Any]):
         "libraries": library_versions(),
     }
     output = StageOutput()
-    output.files["index.html"] = build_index_html(summary, upstream).encode("utf-8")
+    page = build_index_html(summary, upstream)
+    output.files["index.html"] = page.encode("utf-8")
+    pages = [page] + [
+        data.decode("utf-8", errors="ignore")
+        for stage_output in upstream.values()
+        for name, data in stage_output.files.items()
+        if name.endswith(".html")
+    ]
+    output.files[REPORT_FONT_FILE] = subset_cjk_font(pages)
     return output

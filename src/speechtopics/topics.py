@@ -59,6 +59,7 @@ stage.
 from __future__ import annotations
 
 import html
+import re
 import itertools
 import math
 import warnings
@@ -2022,6 +2023,8 @@ def ldavis_html(
     legend = "".join(
         f"<li>主题 {i + 1}：{html.escape(label)}</li>" for i, label in enumerate(labels)
     )
+    from .report import FONT_FACE_CSS, REPORT_FONT_FAMILY
+
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -2029,7 +2032,9 @@ def ldavis_html(
 <title>{html.escape(title)}</title>
 <style>
 {css}
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1em; }}
+{FONT_FACE_CSS}
+body, text {{ font-family: "{REPORT_FONT_FAMILY}", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }}
+body {{ margin: 1em; }}
 </style>
 <script>
 {_inline_script(d3)}
@@ -2094,7 +2099,10 @@ class TopicResults:
     lda_labels: list[str] = field(default_factory=list)
     seeded_labels: list[str] = field(default_factory=list)
     doc_topic: pd.DataFrame | None = None
-    ldavis: bytes | None = None
+    training_bow: list[Bow] | None = None
+    #: Reported names of the plain LDA topics and, for each, the fit name behind it (set by rename_topics).
+    reported_names: list[str] = field(default_factory=list)
+    reported_order: list[str] = field(default_factory=list)
 
 
 def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
@@ -2204,7 +2212,7 @@ def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
         results.messages.append(
             f"doc_topic leaves out {skipped_units} unit(s) with no word of the topic vocabulary"
         )
-    results.ldavis = ldavis_page(ensemble, bow, labels)
+    results.training_bow = bow
 
     if corpus.themes:
         seeded_dictionary = build_dictionary(
@@ -2264,8 +2272,141 @@ def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
     return results
 
 
-def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any]):
-    """The ``topics`` stage: K sweep, ensemble LDA, stability, seeded theme topics, figures and pyLDAvis page.
+# --------------------------------------------------------------------------- stages and topic identity
+
+
+def fit_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any]):
+    """The ``topic_models`` stage: every fit of the topic analysis (no tables or figures).
+
+    Its output's ``data["results"]`` is the :class:`TopicResults` that the
+    ``topics`` stage names, tabulates and draws. Keeping the fits in a stage
+    of their own means that renumbering topics to match the previous run
+    never refits a model.
+    """
+    from .pipeline import StageOutput
+
+    results = analyse_topics(corpus, TopicSettings.from_params(params))
+    return StageOutput(data={"results": results})
+
+
+def _topic_number(name: str) -> int | None:
+    match = re.fullmatch(r"T(\d+)", str(name))
+    return int(match.group(1)) if match else None
+
+
+def topic_identity(upstream: dict[str, Any], paths: Any) -> dict[str, Any]:
+    """Match this run's topics to the previous run's (the ``topics`` stage's prepare hook).
+
+    The previous run's ``topic_words.csv`` (top words with probabilities)
+    is matched to the same table of the new fit with :func:`match_topics`.
+    Matched topics keep their previous number and label; new topics get the
+    next free numbers; previous topics left unmatched are reported as vanished.
+
+    Returns
+    -------
+    dict
+        ``key``: ``{"names": {fit name: reported name}, "labels": {reported
+        name: kept label}}`` (only labels that differ from the fresh ones),
+        which joins the stage's cache key; ``tables``: ``{"topic_identity":
+        rows}`` (topic, label, previous_topic, status, distance).
+    """
+    models = upstream.get("topic_models")
+    results = models.data.get("results") if models is not None else None
+    if results is None or results.lda is None:
+        return {"key": {}, "tables": {}}
+    ensemble = results.lda
+    fresh_labels = dict(zip(ensemble.names, results.lda_labels, strict=True))
+    previous_path = paths.processed / "topic_words.csv"
+    previous = pd.read_csv(previous_path) if previous_path.exists() else None
+    if previous is None or not {"topic", "word", "prob"} <= set(previous.columns) or previous.empty:
+        rows = [{"topic": name, "label": fresh_labels[name], "previous_topic": "", "status": "new", "distance": None}
+                for name in ensemble.names]
+        return {"key": {"names": {name: name for name in ensemble.names}, "labels": {}},
+                "tables": {"topic_identity": rows}}
+    # Both sides as the same top-word table, so they are truncated alike.
+    match = match_topics(previous, results.tables["topic_words"])
+    previous_labels = (
+        previous.groupby("topic", sort=False)["label"].first().astype(str).to_dict() if "label" in previous else {}
+    )
+    next_number = max((n for n in map(_topic_number, previous["topic"].unique()) if n), default=0) + 1
+    names: dict[str, str] = {}
+    kept_labels: dict[str, str] = {}
+    rows = []
+    for name in ensemble.names:
+        previous_name = match.mapping.get(name)
+        if previous_name is None:
+            new_name = f"T{next_number}"
+            next_number += 1
+            names[name] = new_name
+            rows.append({"topic": new_name, "label": fresh_labels[name], "previous_topic": "", "status": "new",
+                         "distance": None})
+            continue
+        previous_name = str(previous_name)
+        names[name] = previous_name
+        label = previous_labels.get(previous_name, fresh_labels[name])
+        if label != fresh_labels[name]:
+            kept_labels[previous_name] = label
+        rows.append({"topic": previous_name, "label": label, "previous_topic": previous_name, "status": "matched",
+                     "distance": float(match.distance.get(name, float("nan")))})
+    for previous_name in match.vanished:
+        rows.append({"topic": str(previous_name), "label": previous_labels.get(str(previous_name), ""),
+                     "previous_topic": str(previous_name), "status": "vanished", "distance": None})
+    return {"key": {"names": names, "labels": kept_labels}, "tables": {"topic_identity": rows}}
+
+
+def _reported_order(names: dict[str, str]) -> list[str]:
+    """Fit names ordered by the number of the name they are reported under."""
+    return sorted(names, key=lambda fit_name: (_topic_number(names[fit_name]) or 0, names[fit_name]))
+
+
+def rename_topics(results: TopicResults, names: dict[str, str], labels: dict[str, str]) -> TopicResults:
+    """Results with the plain LDA topics renamed (and reordered) as the identity match says.
+
+    Parameters
+    ----------
+    results : TopicResults
+    names : dict
+        Fit name (``T1``…) → reported name.
+    labels : dict
+        Reported name → label to show instead of the fresh one.
+    """
+    if results.lda is None or not names:
+        return results
+    order = _reported_order(names)
+    new_names = [names[name] for name in order]
+    fresh = dict(zip(results.lda.names, results.lda_labels, strict=True))
+    label_of = {names[name]: labels.get(names[name], fresh[name]) for name in order}
+    tables = dict(results.tables)
+    for table_name in ("topic_stability", "topic_words"):
+        if table_name in tables:
+            table = tables[table_name].copy()
+            table["topic"] = table["topic"].map(names)
+            if "label" in table:
+                table["label"] = table["topic"].map(label_of)
+            table["_order"] = table["topic"].map({name: i for i, name in enumerate(new_names)})
+            tables[table_name] = table.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    for table_name in ("doc_topic", "speech_topic", "section_topic"):
+        if table_name in tables:
+            table = tables[table_name].rename(columns=names)
+            other = [c for c in table.columns if c not in new_names]
+            tables[table_name] = table[other + new_names]
+    renamed = TopicResults(**{**results.__dict__})
+    renamed.tables = tables
+    renamed.lda_labels = [label_of[name] for name in new_names]
+    if results.doc_topic is not None:
+        renamed.doc_topic = tables["doc_topic"]
+    renamed.reported_names = new_names
+    renamed.reported_order = order
+    return renamed
+
+
+def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any], prepared: dict[str, Any] | None = None):
+    """The ``topics`` stage: tables, figures and the pyLDAvis page of the topic analysis.
+
+    Takes the fits from the ``topic_models`` stage when given (else fits
+    them here) and names the plain LDA topics as ``prepared["names"]`` says
+    (see :func:`topic_identity`), so topic numbers and labels stay stable
+    across reruns.
 
     Tables: see :func:`analyse_topics`. Figures: ``topic_coherence``,
     ``topic_stability``, ``topic_prevalence``, ``topic_section_heatmap``,
@@ -2284,7 +2425,14 @@ def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any]):
     )
 
     settings = TopicSettings.from_params(params)
-    results = analyse_topics(corpus, settings)
+    models = upstream.get("topic_models")
+    if models is not None and "results" in models.data:
+        results = models.data["results"]
+    else:
+        results = analyse_topics(corpus, settings)
+    if results.lda is not None:
+        names = (prepared or {}).get("names") or {name: name for name in results.lda.names}
+        results = rename_topics(results, names, (prepared or {}).get("labels", {}))
     output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
     if "topic_k_sweep" in results.tables:
         output.add_figure(
@@ -2297,9 +2445,11 @@ def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any]):
         )
     if results.lda is not None and results.doc_topic is not None:
         ensemble = results.lda
-        names = ensemble.names
+        names = results.reported_names
+        permutation = [ensemble.names.index(name) for name in results.reported_order]
+        topic_word = ensemble.topic_word[permutation]
         output.data["doc_topic"] = results.doc_topic.set_index("unit_id")[names]
-        output.data["topic_word"] = topic_word_frame(ensemble.topic_word, ensemble.vocab, names)
+        output.data["topic_word"] = topic_word_frame(topic_word, ensemble.vocab, names)
         output.data["topic_labels"] = dict(zip(names, results.lda_labels, strict=True))
         output.add_figure(
             "topic_stability",
@@ -2325,13 +2475,21 @@ def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any]):
             "topic_words",
             plot_topic_words(results.tables["topic_words"], results.tables["topic_stability"]),
         )
+        if results.training_bow is not None:
+            bow = list(results.training_bow)
+            output.files["topics_ldavis.html"] = ldavis_html(
+                topic_word,
+                infer_doc_topic(ensemble.model, bow)[:, permutation],
+                [sum(count for _, count in doc) for doc in bow],
+                ensemble.vocab,
+                term_frequency(ensemble.dictionary, bow),
+                labels=[_name_and_label(name, label) for name, label in zip(names, results.lda_labels, strict=True)],
+            )
     if "theme_topic_by_speech" in results.tables:
         output.add_figure(
             "theme_topic_prevalence",
             plot_theme_topic_prevalence(results.tables["theme_topic_by_speech"]),
         )
-    if results.ldavis is not None:
-        output.files["topics_ldavis.html"] = results.ldavis
     return output
 
 
@@ -2352,6 +2510,9 @@ __all__ = [
     "consensus",
     "doc_topic_table",
     "fit_ensemble",
+    "fit_stage",
+    "rename_topics",
+    "topic_identity",
     "fit_lda",
     "fit_seeded",
     "frex",
