@@ -72,7 +72,9 @@ section_units = corpus.at_grain("section")
 # vector has length 1).
 
 # %%
-speech_keywords = keywords_by_speech(speech_units, corpus.tokenizer, top_n=top_n, sublinear_tf=sublinear_tf)
+speech_keywords = keywords_by_speech(
+    speech_units, corpus.tokenizer, top_n=top_n, sublinear_tf=sublinear_tf
+)
 speech_keywords
 
 # %% [markdown]
@@ -95,7 +97,9 @@ save_figure(figure, paths.figures / "notebooks", "keywords_per_speech")
 # work: the section keywords usually echo the section heading.
 
 # %%
-section_keywords = keywords_by_section(section_units, corpus.tokenizer, top_n=top_n, sublinear_tf=sublinear_tf)
+section_keywords = keywords_by_section(
+    section_units, corpus.tokenizer, top_n=top_n, sublinear_tf=sublinear_tf
+)
 section_keywords[section_keywords["doc_id"] == doc_id]
 
 # %% [markdown]
@@ -177,5 +181,7 @@ save_figure(figure, paths.figures / "notebooks", "similarity_heatmap")
 
 # %%
 for speech_id in speech_units["doc_id"]:
-    figure = plot_wordcloud(word_frequencies(speech_units, speech_id), speech_id, titles[speech_id], random_state=seed)
+    figure = plot_wordcloud(
+        word_frequencies(speech_units, speech_id), speech_id, titles[speech_id], random_state=seed
+    )
     save_figure(figure, paths.figures / "notebooks", f"wordcloud_{speech_id}")

@@ -68,7 +68,10 @@ def full_run(tmp_path_factory, params):
 
     out = tmp_path_factory.mktemp("full_run")
     run_paths = replace(
-        default_paths(params), interim=out / "interim", processed=out / "processed", figures=out / "figures"
+        default_paths(params),
+        interim=out / "interim",
+        processed=out / "processed",
+        figures=out / "figures",
     )
     summary = run(run_paths, params, progress=False, echo=lambda _: None)
     return run_paths, summary

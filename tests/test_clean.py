@@ -38,19 +38,35 @@ RULE_CASES = [
     (remove_forum_junk, "1 D& E# O6 C: P9 c& k M$ d- E; o", ""),
     (remove_forum_junk, '; l/ D" M4 l" w) w! v办公室作为领导决策的', "办公室作为领导决策的"),
     (remove_forum_junk, "~! T' B8 `! w. B6 j\" b0 A) Y# g刚才,玉祥同志", "刚才,玉祥同志"),
-    (remove_forum_junk, "强调三点意见。 / Z& h\" Y7 \\6 f1 X* d) w", "强调三点意见。 "),
+    (remove_forum_junk, '强调三点意见。 / Z& h" Y7 \\6 f1 X* d) w', "强调三点意见。 "),
     (remove_forum_junk, "有奔头。0 A/ e8 x% o- d4 I2 n6 Y0 y", "有奔头。"),
-    (remove_forum_junk, "会议还表彰了2007年度办公室工作先进单位", "会议还表彰了2007年度办公室工作先进单位"),
+    (
+        remove_forum_junk,
+        "会议还表彰了2007年度办公室工作先进单位",
+        "会议还表彰了2007年度办公室工作先进单位",
+    ),
     (remove_forum_junk, "做出新的贡献! |", "做出新的贡献! "),
     (fix_html_entities, "6月9mdash;10日", "6月9—10日"),
     (fix_html_entities, "办文&amp;办会&nbsp;办事", "办文&办会 办事"),
     (fix_html_entities, "&ldquo;三服务&rdquo;", "“三服务”"),
     (fix_html_entities, "&#20826;&#x653F;", "党政"),
     (make_watermark_remover(NOISE), "从我老秘网县的办公室系统选拔了", "从我县的办公室系统选拔了"),
-    (normalize_whitespace, "第二,要不断提高办公室 干部 的 素质。", "第二,要不断提高办公室干部的素质。"),
-    (normalize_whitespace, "\u3000\u3000办公室工作\u3000\n\n\n  （一）解决业务不精的问题。", "办公室工作\n（一）解决业务不精的问题。"),
+    (
+        normalize_whitespace,
+        "第二,要不断提高办公室 干部 的 素质。",
+        "第二,要不断提高办公室干部的素质。",
+    ),
+    (
+        normalize_whitespace,
+        "\u3000\u3000办公室工作\u3000\n\n\n  （一）解决业务不精的问题。",
+        "办公室工作\n（一）解决业务不精的问题。",
+    ),
     (normalize_whitespace, "the State Council 国务院", "the State Council国务院"),
-    (fullwidth_ascii_to_halfwidth, "２０１４年５月，ＸＸＸ书记，“三服务”。", "2014年5月，XXX书记，“三服务”。"),
+    (
+        fullwidth_ascii_to_halfwidth,
+        "２０１４年５月，ＸＸＸ书记，“三服务”。",
+        "2014年5月，XXX书记，“三服务”。",
+    ),
     (chinese_punctuation, "今天,我是带着感谢;刚才!", "今天，我是带着感谢；刚才！"),
 ]
 
@@ -65,13 +81,17 @@ def test_002_junk_gone_and_every_chinese_sentence_kept():
     text = cleaned("002")
     # No run of short ASCII fragments survives anywhere.
     assert not re.search(r"[!-~]{1,3}(?: [!-~]{1,3}){3,}", text)
-    assert "D& E# O6" not in text and "M4 l\"" not in text
+    assert "D& E# O6" not in text and 'M4 l"' not in text
     # Every Chinese character of the raw text is still there, in order,
     # except the watermark's.
     assert cjk_only(text) == cjk_only(raw).replace("老秘网", "")
     # Headings glued behind junk now open their paragraph.
     lines = text.split("\n")
-    for heading in ("一、要树立从事办公室工作的职业自豪感", "二、要牢牢把握办公室工作的几个重点", "三、要十分重视办公室的干部队伍建设"):
+    for heading in (
+        "一、要树立从事办公室工作的职业自豪感",
+        "二、要牢牢把握办公室工作的几个重点",
+        "三、要十分重视办公室的干部队伍建设",
+    ):
         assert heading in lines
 
 

@@ -36,7 +36,12 @@ def test_tokens_of_file(capsys):
 def test_outline(capsys):
     assert main(["outline", "004"]) == 0
     out = capsys.readouterr().out
-    for heading in ("一、认清一个责任", "二、保持好两种精神状态", "三、经受住三个考验", "四、具备四种能力"):
+    for heading in (
+        "一、认清一个责任",
+        "二、保持好两种精神状态",
+        "三、经受住三个考验",
+        "四、具备四种能力",
+    ):
         assert heading in out
     assert main(["outline", "999"]) == 1
 
@@ -51,6 +56,9 @@ def test_every_command_has_help_and_takes_raw_and_out(command):
 
 def test_console_script_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "speechtopics.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "speechtopics.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "ingest" in result.stdout and "outline" in result.stdout

@@ -16,8 +16,12 @@ from speechtopics.corpus import decode_text, load_corpus, read_metadata, title_f
 
 RAW = PROJECT_ROOT / "data" / "raw"
 METADATA = PROJECT_ROOT / "data" / "metadata.csv"
-SIMPLIFIED = "在全县办公室系统培训会上的讲话\n一、把握工作特性\n办公室是承上启下的枢纽、领导决策的参谋助手。"
-TRADITIONAL = "在全縣辦公室系統培訓會上的講話\n一、把握工作特性\n辦公室是承上啟下的樞紐、領導決策的參謀助手。"
+SIMPLIFIED = (
+    "在全县办公室系统培训会上的讲话\n一、把握工作特性\n办公室是承上启下的枢纽、领导决策的参谋助手。"
+)
+TRADITIONAL = (
+    "在全縣辦公室系統培訓會上的講話\n一、把握工作特性\n辦公室是承上啟下的樞紐、領導決策的參謀助手。"
+)
 
 
 def cleaner(text: str):
@@ -45,7 +49,9 @@ ENCODED_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "encoding"), ENCODED_FILES, ids=[row[0] for row in ENCODED_FILES])
+@pytest.mark.parametrize(
+    ("name", "data", "encoding"), ENCODED_FILES, ids=[row[0] for row in ENCODED_FILES]
+)
 def test_each_encoding_is_detected_and_recorded(tmp_path, name, data, encoding):
     (tmp_path / name).write_bytes(data)
     speeches, report = load_corpus(tmp_path, None, cleaner)
@@ -59,7 +65,10 @@ def test_each_encoding_is_detected_and_recorded(tmp_path, name, data, encoding):
 
 
 def test_docx_paragraphs_in_order(tmp_path):
-    write_docx(tmp_path / "speech.docx", ["在办公室工作会议上的讲话", "一、认清一个责任", "办公室工作无小事。"])
+    write_docx(
+        tmp_path / "speech.docx",
+        ["在办公室工作会议上的讲话", "一、认清一个责任", "办公室工作无小事。"],
+    )
     speeches, report = load_corpus(tmp_path, None, cleaner)
     assert speeches[0].format == "docx"
     assert speeches[0].text == "在办公室工作会议上的讲话\n一、认清一个责任\n办公室工作无小事。"
@@ -76,8 +85,15 @@ def test_html_main_text_only(tmp_path):
     (tmp_path / "page.html").write_bytes(page.encode("gbk"))
     speeches, _ = load_corpus(tmp_path, None, cleaner)
     text = speeches[0].text
-    assert speeches[0].format == "html" and speeches[0].encoding == "gb18030"  # declared gbk, read as its superset
-    assert text.split("\n") == ["全区办公室主任会议上的讲话", "同志们，今天召开这个会议。", "一、认清一个责任", "办公室工作无小事，要当好参谋助手。"]
+    assert (
+        speeches[0].format == "html" and speeches[0].encoding == "gb18030"
+    )  # declared gbk, read as its superset
+    assert text.split("\n") == [
+        "全区办公室主任会议上的讲话",
+        "同志们，今天召开这个会议。",
+        "一、认清一个责任",
+        "办公室工作无小事，要当好参谋助手。",
+    ]
     for junk in ("导航脚本", "首页", "版权所有", "color", "网站标题"):
         assert junk not in text
 
@@ -92,7 +108,13 @@ BAD_FILES = [
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
     ("notes.rtf", b"{\\rtf1 hello}", "unknown extension"),
     ("broken.docx", b"PK\x03\x04 truncated", ".docx"),
-    ("mixed.txt", SIMPLIFIED.encode("utf-8")[:30] + SIMPLIFIED.encode("big5", errors="ignore")[:40] + b"\x81\xff\xfe\x80", "decoded reliably"),
+    (
+        "mixed.txt",
+        SIMPLIFIED.encode("utf-8")[:30]
+        + SIMPLIFIED.encode("big5", errors="ignore")[:40]
+        + b"\x81\xff\xfe\x80",
+        "decoded reliably",
+    ),
 ]
 
 
@@ -154,10 +176,22 @@ def test_title_from_first_line(first_line, title):
 # metadata.csv content, message fragment expected
 METADATA_PROBLEMS = [
     ("doc_id,file,title\nx,a.txt,标题\n", "missing column"),
-    ("doc_id,file,title,level,region,year,speaker,source,notes,extra\nx,a.txt,t,县,,2015,,,,e\n", "extra column"),
-    ("doc_id,file,title,level,region,year,speaker,source,notes\nx,a.txt,t,县,,二〇一五,,,\n", "row 2: year"),
-    ("doc_id,file,title,level,region,year,speaker,source,notes\nx,a.txt,t,县,,,,,\ny,a.txt,t2,市,,,,,\n", "row 3: a second row"),
-    ("doc_id,file,title,level,region,year,speaker,source,notes\nz,missing.txt,t,县,,,,,\n", "no such file"),
+    (
+        "doc_id,file,title,level,region,year,speaker,source,notes,extra\nx,a.txt,t,县,,2015,,,,e\n",
+        "extra column",
+    ),
+    (
+        "doc_id,file,title,level,region,year,speaker,source,notes\nx,a.txt,t,县,,二〇一五,,,\n",
+        "row 2: year",
+    ),
+    (
+        "doc_id,file,title,level,region,year,speaker,source,notes\nx,a.txt,t,县,,,,,\ny,a.txt,t2,市,,,,,\n",
+        "row 3: a second row",
+    ),
+    (
+        "doc_id,file,title,level,region,year,speaker,source,notes\nz,missing.txt,t,县,,,,,\n",
+        "no such file",
+    ),
 ]
 
 

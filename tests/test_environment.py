@@ -15,8 +15,12 @@ def _name(requirement: str) -> str:
 
 
 def test_environment_lists_the_same_packages_as_pyproject():
-    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["dev"]}
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"
+    ]
+    wanted = {_name(r) for r in project["dependencies"]} | {
+        _name(r) for r in project["optional-dependencies"]["dev"]
+    }
     environment = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert "conda-forge" in environment["channels"]
     conda, pip = set(), []
@@ -28,4 +32,6 @@ def test_environment_lists_the_same_packages_as_pyproject():
     assert "python" in conda and "python=3.11" in environment["dependencies"]
     assert pip[-1] == "-e ."
     listed = (conda - {"python", "pip"}) | {_name(r) for r in pip[:-1]}
-    assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}"
+    assert listed == wanted, (
+        f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}"
+    )

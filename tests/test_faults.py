@@ -46,8 +46,10 @@ passes = 2
 iterations = 50
 """
 CHANGED_PARAMS = [
-    FAST_PARAMS.replace("[1, 2]", "[1, 3]") + "[analysis]\nseed = 7\n[features]\ntop_n = 12\n[themes]\nkwic_window = 12\n",
-    FAST_PARAMS.replace("[1, 2]", "[2, 3]") + "[analysis]\nseed = 11\n[features]\ntop_n = 10\n[themes]\nkwic_window = 10\n",
+    FAST_PARAMS.replace("[1, 2]", "[1, 3]")
+    + "[analysis]\nseed = 7\n[features]\ntop_n = 12\n[themes]\nkwic_window = 12\n",
+    FAST_PARAMS.replace("[1, 2]", "[2, 3]")
+    + "[analysis]\nseed = 11\n[features]\ntop_n = 10\n[themes]\nkwic_window = 10\n",
 ]
 
 
@@ -131,7 +133,9 @@ def check_manifest_matches_disk(out: Path) -> None:
     assert manifest["outputs"], "the manifest lists no outputs"
     for name, digest in manifest["outputs"].items():
         path = out / name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{name} is not what the manifest says"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, (
+            f"{name} is not what the manifest says"
+        )
 
 
 # --------------------------------------------------------------------------- running the command
@@ -143,8 +147,18 @@ class RunProcess:
     def __init__(self, raw: Path, out: Path, params: Path):
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "speechtopics.cli", "run", "--raw", str(raw), "--out", str(out),
-             "--params", str(params)],
+            [
+                sys.executable,
+                "-m",
+                "speechtopics.cli",
+                "run",
+                "--raw",
+                str(raw),
+                "--out",
+                str(out),
+                "--params",
+                str(params),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -174,7 +188,9 @@ class RunProcess:
                 self._reader.join(5)
                 if any(needle in line for line in self.stderr):
                     return
-                pytest.fail(f"run ended (code {self.process.returncode}) before {needle!r}:\n{''.join(self.stderr)[-3000:]}")
+                pytest.fail(
+                    f"run ended (code {self.process.returncode}) before {needle!r}:\n{''.join(self.stderr)[-3000:]}"
+                )
             if time.monotonic() > deadline:
                 self.kill()
                 pytest.fail(f"no {needle!r} within {timeout} s")
@@ -212,7 +228,11 @@ def kill_when_outputs_change(process: RunProcess, out: Path, timeout: float = 90
         seen = {}
         for folder in folders:
             for entry in folder.iterdir():
-                if entry.is_file() and entry.suffix != ".lock" and not entry.name.startswith(".manifest"):
+                if (
+                    entry.is_file()
+                    and entry.suffix != ".lock"
+                    and not entry.name.startswith(".manifest")
+                ):
                     stat = entry.stat()
                     seen[entry.name] = (stat.st_mtime_ns, stat.st_size)
         return seen
@@ -245,11 +265,16 @@ def stage_status(summary: str) -> dict[str, str]:
 
 
 def tables_and_figures(files: dict[str, bytes]) -> dict[str, bytes]:
-    """Outputs that identical runs must reproduce byte for byte (the manifest and its snapshot hold times)."""
+    """Outputs that identical runs must reproduce byte for byte.
+
+    Left out: the manifest and its snapshot (they hold times) and
+    ``topic_identity.csv``, which compares each run with the one before it.
+    """
     return {
         name: data
         for name, data in files.items()
-        if name != "processed/manifest.json" and not name.startswith("processed/previous/")
+        if name not in ("processed/manifest.json", "processed/topic_identity.csv")
+        and not name.startswith("processed/previous/")
     }
 
 
@@ -313,8 +338,10 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
         p.name for p in (out / "figures").rglob("*.tmp")
     ]
     assert replaced or temporaries, "the run was not killed while writing"
-    print(f"killed after the start of {killed_at}; mid-write kill: {replaced} files replaced whole, "
-          f"{len(temporaries)} temporary files left")
+    print(
+        f"killed after the start of {killed_at}; mid-write kill: {replaced} files replaced whole, "
+        f"{len(temporaries)} temporary files left"
+    )
 
     # The next run completes, and what it wrote is what its manifest says.
     run_to_end(raw, out, changed_again)
@@ -340,7 +367,12 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
     ids=["truncated", "emptied", "garbage"],
 )
 def test_corrupted_token_cache_is_recomputed_not_trusted(tmp_path, paths, params, corrupt):
-    local = replace(paths, interim=tmp_path / "interim", processed=tmp_path / "processed", figures=tmp_path / "figures")
+    local = replace(
+        paths,
+        interim=tmp_path / "interim",
+        processed=tmp_path / "processed",
+        figures=tmp_path / "figures",
+    )
     first = load(local, params)
     entries = sorted(local.cache.rglob("output.pkl"))
     assert len(entries) == 5
@@ -387,7 +419,17 @@ class ReadOnlyGuard:
         monkeypatch.setattr(builtins, "open", guarded_open)
         monkeypatch.setattr(io_module, "open", guarded_open)
         monkeypatch.setattr(os, "open", guarded_os_open)
-        for name in ("replace", "rename", "remove", "unlink", "mkdir", "rmdir", "chmod", "utime", "truncate"):
+        for name in (
+            "replace",
+            "rename",
+            "remove",
+            "unlink",
+            "mkdir",
+            "rmdir",
+            "chmod",
+            "utime",
+            "truncate",
+        ):
             original = getattr(os, name)
             monkeypatch.setattr(os, name, self._wrap(original, name))
 
@@ -405,7 +447,9 @@ class ReadOnlyGuard:
     def _wrap(self, original, name: str):
         def guarded(path, *args, **kwargs):
             if name == "mkdir" and not isinstance(path, int) and os.path.isdir(path):
-                raise FileExistsError(errno.EEXIST, "File exists", os.fsdecode(path))  # what the OS says first
+                raise FileExistsError(
+                    errno.EEXIST, "File exists", os.fsdecode(path)
+                )  # what the OS says first
             self._check(path, name)
             if name in ("replace", "rename") and args:
                 self._check(args[0], name)
@@ -439,8 +483,13 @@ def test_loading_never_writes_to_raw(read_only_raw, tmp_path, params, capsys):
 def test_add_into_a_read_only_raw_folder_fails_clearly(read_only_raw, tmp_path, capsys):
     raw, guard = read_only_raw
     new = tmp_path / "new_speech.txt"
-    new.write_text("在全市秘书长会议上的讲话\n同志们：\n办公室工作无小事，要当好参谋助手，做好三服务工作。", encoding="utf-8")
-    code = main(["add", str(new), "--raw", str(raw), "--out", str(tmp_path / "out"), "--year", "2016"])
+    new.write_text(
+        "在全市秘书长会议上的讲话\n同志们：\n办公室工作无小事，要当好参谋助手，做好三服务工作。",
+        encoding="utf-8",
+    )
+    code = main(
+        ["add", str(new), "--raw", str(raw), "--out", str(tmp_path / "out"), "--year", "2016"]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert f"refused  new_speech.txt: cannot write to {raw} (Permission denied)" in out
@@ -448,8 +497,12 @@ def test_add_into_a_read_only_raw_folder_fails_clearly(read_only_raw, tmp_path, 
     assert not (raw / "new_speech.txt").exists()
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permission bits")
-def test_read_only_raw_folder_for_real(tmp_path, params, capsys):  # pragma: no cover - runs as a normal user
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permission bits"
+)
+def test_read_only_raw_folder_for_real(
+    tmp_path, params, capsys
+):  # pragma: no cover - runs as a normal user
     raw = copy_raw(tmp_path / "raw")
     os.chmod(raw, 0o555)
     try:
@@ -527,7 +580,9 @@ def test_messy_folder_end_to_end(tmp_path):
     shutil.copy(path_003, raw / "全县 培训会.txt")
     (raw / "a.txt").write_text(text_004, encoding="utf-8")
     (raw / "b_copy.txt").write_bytes(b"\xef\xbb\xbf" + text_004.encode("utf-8"))  # exact duplicate
-    (raw / "c_site.txt").write_bytes(("来源：某网\n" + text_004 + "\n责任编辑：某某").encode("gbk"))  # near-duplicate
+    (raw / "c_site.txt").write_bytes(
+        ("来源：某网\n" + text_004 + "\n责任编辑：某某").encode("gbk")
+    )  # near-duplicate
     (path_000,) = RAW.glob("000_*.txt")
     traditional = OpenCC("s2t").convert(path_000.read_text(encoding="utf-8"))
     (raw / "d_big5.txt").write_bytes(traditional.encode("big5", errors="ignore"))
@@ -548,9 +603,18 @@ def test_messy_folder_end_to_end(tmp_path):
     report = pd.read_csv(out / "processed" / "load_report.csv", dtype=str, keep_default_na=False)
     status = {(row.file, row.status) for row in report.itertuples()}
     for expected in [
-        ("a.txt", "loaded"), ("b_copy.txt", "duplicate"), ("c_site.txt", "loaded"), ("d_big5.txt", "loaded"),
-        ("讲话.txt", "loaded"), ("全县 培训会.txt", "loaded"), ("e.pdf.txt", "skipped"), ("f.docx", "skipped"),
-        ("g.html", "skipped"), ("c_site.txt", "warning"), ("d_big5.txt", "warning"), ("讲话.txt", "warning"),
+        ("a.txt", "loaded"),
+        ("b_copy.txt", "duplicate"),
+        ("c_site.txt", "loaded"),
+        ("d_big5.txt", "loaded"),
+        ("讲话.txt", "loaded"),
+        ("全县 培训会.txt", "loaded"),
+        ("e.pdf.txt", "skipped"),
+        ("f.docx", "skipped"),
+        ("g.html", "skipped"),
+        ("c_site.txt", "warning"),
+        ("d_big5.txt", "warning"),
+        ("讲话.txt", "warning"),
     ]:
         assert expected in status, expected
     reasons = " | ".join(report["reason"])

@@ -109,8 +109,11 @@ def test_stopwords_and_single_characters_are_not_features(document_fit, absent):
 
 
 def test_every_feature_is_a_chinese_word_of_two_or_more_characters(document_fit):
-    bad = [term for term in document_fit.terms
-           if len(term) < 2 or not any("\u4e00" <= ch <= "\u9fff" for ch in term)]
+    bad = [
+        term
+        for term in document_fit.terms
+        if len(term) < 2 or not any("\u4e00" <= ch <= "\u9fff" for ch in term)
+    ]
     assert bad == []
 
 
@@ -118,7 +121,9 @@ def test_counts_agree_with_the_cached_unit_tokens(document_fit, documents):
     # the vectorizer re-tokenizes the texts; it must see exactly the corpus tokens
     for row, tokens in enumerate(documents["tokens"]):
         assert int(document_fit.counts[row].sum()) == len(tokens)
-    assert _count_row(document_fit, "办公室") == [tokens.count("办公室") for tokens in documents["tokens"]]
+    assert _count_row(document_fit, "办公室") == [
+        tokens.count("办公室") for tokens in documents["tokens"]
+    ]
 
 
 # --------------------------------------------------------------------------- keywords
@@ -150,7 +155,9 @@ def test_keywords_by_section_cover_every_section(sections, corpus):
     table = keywords_by_section(sections, corpus.tokenizer, top_n=5)
     expected = sections.loc[sections["n_tokens"] > 0, "unit_id"].tolist()
     assert table["unit_id"].unique().tolist() == expected
-    assert {"doc_id", "unit_id", "section_path", "rank", "term", "tfidf", "count"} <= set(table.columns)
+    assert {"doc_id", "unit_id", "section_path", "rank", "term", "tfidf", "count"} <= set(
+        table.columns
+    )
     opening = table[table["unit_id"] == "001:引言"]
     assert set(opening["section_path"]) == {""}
     # every keyword of a section occurs in that section's tokens as often as stated
@@ -192,35 +199,47 @@ def test_yates_never_moves_an_observed_count_past_its_expected_count():
 
 
 def test_sanfuwu_has_strong_positive_keyness_for_001(speech_keyness):
-    row = speech_keyness[(speech_keyness["doc_id"] == "001") & (speech_keyness["term"] == "三服务")].iloc[0]
+    row = speech_keyness[
+        (speech_keyness["doc_id"] == "001") & (speech_keyness["term"] == "三服务")
+    ].iloc[0]
     assert (row["n_target"], row["n_reference"]) == (13, 0)
     assert row["chi2"] > 20 and row["g2"] > 20
     assert row["p"] < 1e-5 and row["p_g2"] < 1e-5
     assert row["direction"] == "target"
     top_001 = speech_keyness[speech_keyness["doc_id"] == "001"].head(5)["term"].tolist()
     assert "三服务" in top_001
-    others = speech_keyness[(speech_keyness["doc_id"] != "001") & (speech_keyness["term"] == "三服务")]
+    others = speech_keyness[
+        (speech_keyness["doc_id"] != "001") & (speech_keyness["term"] == "三服务")
+    ]
     assert len(others) == 4
     assert (others["chi2"] <= 0).all() and set(others["direction"]) == {"reference"}
     assert set(others["n_reference"]) == {13}
 
 
 def test_keyness_of_sanfuwu_matches_the_hand_formula_on_the_real_counts(speech_keyness):
-    row = speech_keyness[(speech_keyness["doc_id"] == "001") & (speech_keyness["term"] == "三服务")].iloc[0]
+    row = speech_keyness[
+        (speech_keyness["doc_id"] == "001") & (speech_keyness["term"] == "三服务")
+    ].iloc[0]
     a, b = 13, 0
     c, d = int(row["total_target"]) - a, int(row["total_reference"]) - b
     n = a + b + c + d
     by_hand = n * (abs(a * d - b * c) - n / 2) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
     assert row["chi2"] == pytest.approx(by_hand, rel=1e-10)
-    assert row["chi2"] == pytest.approx(chi2_contingency([[a, b], [c, d]], correction=True).statistic, rel=1e-10)
+    assert row["chi2"] == pytest.approx(
+        chi2_contingency([[a, b], [c, d]], correction=True).statistic, rel=1e-10
+    )
 
 
 def test_keyness_agrees_with_scipy_on_many_real_terms(speech_keyness):
     table = speech_keyness[speech_keyness["doc_id"] == "003"]
-    sample = pd.concat([table.head(40), table.iloc[len(table) // 2:len(table) // 2 + 40], table.tail(40)])
+    sample = pd.concat(
+        [table.head(40), table.iloc[len(table) // 2 : len(table) // 2 + 40], table.tail(40)]
+    )
     for row in sample.itertuples():
-        observed = [[row.n_target, row.n_reference],
-                    [row.total_target - row.n_target, row.total_reference - row.n_reference]]
+        observed = [
+            [row.n_target, row.n_reference],
+            [row.total_target - row.n_target, row.total_reference - row.n_reference],
+        ]
         chi2 = chi2_contingency(observed, correction=True).statistic
         g2 = chi2_contingency(observed, correction=False, lambda_="log-likelihood").statistic
         assert abs(row.chi2) == pytest.approx(chi2, rel=1e-9, abs=1e-12), row.term
@@ -229,7 +248,17 @@ def test_keyness_agrees_with_scipy_on_many_real_terms(speech_keyness):
 
 def test_keyness_table_layout_and_order(speech_keyness, documents):
     assert sorted(speech_keyness["doc_id"].unique()) == DOC_IDS
-    for column in ("doc_id", "term", "n_target", "n_reference", "chi2", "p", "g2", "p_g2", "direction"):
+    for column in (
+        "doc_id",
+        "term",
+        "n_target",
+        "n_reference",
+        "chi2",
+        "p",
+        "g2",
+        "p_g2",
+        "direction",
+    ):
         assert column in speech_keyness.columns
     vocabulary = {token for tokens in documents["tokens"] for token in tokens}
     for doc_id, group in speech_keyness.groupby("doc_id"):
@@ -339,7 +368,9 @@ def test_every_figure_draws_without_missing_glyphs(documents, corpus, speech_key
         "keyness": plot_keyness(speech_keyness, titles, top_n=15),
         "keyness_g2": plot_keyness(speech_keyness, titles, top_n=15, measure="g2"),
         "similarity_heatmap": plot_similarity_heatmap(similarity, titles),
-        "wordcloud_001": plot_wordcloud(word_frequencies(documents, "001"), "001", titles["001"], random_state=1),
+        "wordcloud_001": plot_wordcloud(
+            word_frequencies(documents, "001"), "001", titles["001"], random_state=1
+        ),
     }
     for name, fig in figures.items():
         missing = [message for message in _draw(fig) if "missing from" in message]
@@ -348,7 +379,10 @@ def test_every_figure_draws_without_missing_glyphs(documents, corpus, speech_key
 
 def test_small_multiples_have_one_panel_per_speech(documents, corpus, speech_keyness, titles):
     keywords = keywords_by_speech(documents, corpus.tokenizer, top_n=15)
-    for fig in (plot_keywords_per_speech(keywords, titles), plot_keyness(speech_keyness, titles, top_n=15)):
+    for fig in (
+        plot_keywords_per_speech(keywords, titles),
+        plot_keyness(speech_keyness, titles, top_n=15),
+    ):
         visible = [ax for ax in fig.axes if ax.get_visible()]
         assert [ax.get_title()[:3] for ax in visible] == DOC_IDS
         assert all(len(ax.get_yticklabels()) == 15 for ax in visible)
@@ -376,7 +410,11 @@ def test_top_keyness_keeps_positive_terms_only(speech_keyness):
     top = top_keyness(speech_keyness, top_n=10)
     assert (top["chi2"] > 0).all()
     assert top.groupby("doc_id").size().max() <= 10
-    assert top.groupby("doc_id")["rank"].apply(lambda ranks: ranks.tolist() == list(range(1, len(ranks) + 1))).all()
+    assert (
+        top.groupby("doc_id")["rank"]
+        .apply(lambda ranks: ranks.tolist() == list(range(1, len(ranks) + 1)))
+        .all()
+    )
 
 
 # --------------------------------------------------------------------------- the stage
@@ -389,23 +427,43 @@ def stage_output(corpus, params):
 
 @pytest.mark.slow
 def test_stage_writes_every_table_and_figure(stage_output):
-    assert set(stage_output.tables) == {"keywords_by_speech", "keywords_by_section", "keyness", "speech_similarity"}
-    expected = {"keywords_per_speech", "keyness", "similarity_heatmap", *(f"wordcloud_{d}" for d in DOC_IDS)}
+    assert set(stage_output.tables) == {
+        "keywords_by_speech",
+        "keywords_by_section",
+        "keyness",
+        "speech_similarity",
+    }
+    expected = {
+        "keywords_per_speech",
+        "keyness",
+        "similarity_heatmap",
+        *(f"wordcloud_{d}" for d in DOC_IDS),
+    }
     assert {name.rsplit(".", 1)[0] for name in stage_output.files} == expected
     assert all(f"{name}.{fmt}" in stage_output.files for name in expected for fmt in ("png", "svg"))
     assert stage_output.data["doc_ids"] == DOC_IDS
     assert stage_output.messages == []
 
 
-def test_stage_tables_equal_the_functions_with_the_same_parameters(documents, sections, corpus, params):
+def test_stage_tables_equal_the_functions_with_the_same_parameters(
+    documents, sections, corpus, params
+):
     options = FeatureOptions.from_params(params)
     results = feature_tables(corpus, options)
     assert results.messages == []
     expected = {
-        "keywords_by_speech": keywords_by_speech(documents, corpus.tokenizer, options.top_n, options.sublinear_tf),
-        "keywords_by_section": keywords_by_section(sections, corpus.tokenizer, options.top_n, options.sublinear_tf),
-        "keyness": keyness_by_speech(documents, yates=options.keyness_yates, measure=options.keyness_measure,
-                                     min_count=options.keyness_min_count),
+        "keywords_by_speech": keywords_by_speech(
+            documents, corpus.tokenizer, options.top_n, options.sublinear_tf
+        ),
+        "keywords_by_section": keywords_by_section(
+            sections, corpus.tokenizer, options.top_n, options.sublinear_tf
+        ),
+        "keyness": keyness_by_speech(
+            documents,
+            yates=options.keyness_yates,
+            measure=options.keyness_measure,
+            min_count=options.keyness_min_count,
+        ),
         "speech_similarity": speech_similarity(documents, corpus.tokenizer, options.sublinear_tf),
     }
     assert set(results.tables) == set(expected)
@@ -413,14 +471,19 @@ def test_stage_tables_equal_the_functions_with_the_same_parameters(documents, se
     for name, table in expected.items():
         written = results.tables[name].to_csv(index=False, float_format="%.6g", lineterminator="\n")
         assert written == table.to_csv(index=False, float_format="%.6g", lineterminator="\n"), name
-        assert written == again.tables[name].to_csv(index=False, float_format="%.6g", lineterminator="\n"), name
+        assert written == again.tables[name].to_csv(
+            index=False, float_format="%.6g", lineterminator="\n"
+        ), name
 
 
 def test_stage_reports_when_there_is_only_one_speech(corpus, params):
     from dataclasses import replace
 
-    single = replace(corpus, speeches=[corpus.speech("004")],
-                     units=[unit for unit in corpus.units if unit.doc_id == "004"])
+    single = replace(
+        corpus,
+        speeches=[corpus.speech("004")],
+        units=[unit for unit in corpus.units if unit.doc_id == "004"],
+    )
     results = feature_tables(single, FeatureOptions.from_params(params))
     assert set(results.tables) == {"keywords_by_speech", "keywords_by_section"}
     assert any("at least two speeches" in message for message in results.messages)

@@ -94,20 +94,64 @@ def _mixed(first: str, second: str, at: int) -> bytes:
 
 # file name, bytes, expected encoding, text the loaded speech must end with, warning fragment ("" = none)
 DECODED = [
-    ("utf32le.txt", b"\xff\xfe\x00\x00" + TEXT_004.encode("utf-32-le"), "utf-32-le", "称职的办公室主任。", ""),
-    ("utf32be.txt", b"\x00\x00\xfe\xff" + TEXT_004.encode("utf-32-be"), "utf-32-be", "称职的办公室主任。", ""),
+    (
+        "utf32le.txt",
+        b"\xff\xfe\x00\x00" + TEXT_004.encode("utf-32-le"),
+        "utf-32-le",
+        "称职的办公室主任。",
+        "",
+    ),
+    (
+        "utf32be.txt",
+        b"\x00\x00\xfe\xff" + TEXT_004.encode("utf-32-be"),
+        "utf-32-be",
+        "称职的办公室主任。",
+        "",
+    ),
     ("utf16le_no_bom.txt", TEXT_004.encode("utf-16-le"), "utf-16-le", "称职的办公室主任。", ""),
     # Half-downloaded files cut inside their last character lose only that character.
-    ("cut_utf8.txt", TEXT_004.encode("utf-8")[:-1], "utf-8", "称职的办公室主任", "ends in the middle of a character"),
-    ("cut_gbk.txt", TEXT_004.encode("gbk")[:-1], "gb18030", "称职的办公室主任", "last 1 byte(s) were left out"),
-    ("cut_utf16.txt", b"\xff\xfe" + TEXT_004.encode("utf-16-le")[:-1], "utf-16-le", "称职的办公室主任", "ends in the middle"),
+    (
+        "cut_utf8.txt",
+        TEXT_004.encode("utf-8")[:-1],
+        "utf-8",
+        "称职的办公室主任",
+        "ends in the middle of a character",
+    ),
+    (
+        "cut_gbk.txt",
+        TEXT_004.encode("gbk")[:-1],
+        "gb18030",
+        "称职的办公室主任",
+        "last 1 byte(s) were left out",
+    ),
+    (
+        "cut_utf16.txt",
+        b"\xff\xfe" + TEXT_004.encode("utf-16-le")[:-1],
+        "utf-16-le",
+        "称职的办公室主任",
+        "ends in the middle",
+    ),
     # Traditional characters saved as GBK (not Big5): read as GB18030, converted and flagged.
-    ("traditional_gbk.txt", S2T.convert(TEXT_004).encode("gbk"), "gb18030", "称职的办公室主任。", "traditional characters converted"),
-    ("traditional_utf8.txt", S2T.convert(TEXT_004).encode("utf-8"), "utf-8", "称职的办公室主任。", "traditional characters converted"),
+    (
+        "traditional_gbk.txt",
+        S2T.convert(TEXT_004).encode("gbk"),
+        "gb18030",
+        "称职的办公室主任。",
+        "traditional characters converted",
+    ),
+    (
+        "traditional_utf8.txt",
+        S2T.convert(TEXT_004).encode("utf-8"),
+        "utf-8",
+        "称职的办公室主任。",
+        "traditional characters converted",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "encoding", "ending", "warning"), DECODED, ids=[row[0] for row in DECODED])
+@pytest.mark.parametrize(
+    ("name", "data", "encoding", "ending", "warning"), DECODED, ids=[row[0] for row in DECODED]
+)
 def test_more_encodings_decoded_and_recorded(tmp_path, name, data, encoding, ending, warning):
     speeches, report = load_one(tmp_path, name, data)
     assert [s.encoding for s in speeches] == [encoding]
@@ -122,11 +166,23 @@ def test_more_encodings_decoded_and_recorded(tmp_path, name, data, encoding, end
 # file name, bytes, words the skip reason must contain
 MIXED = [
     ("utf8_with_a_gbk_line.txt", _mixed("utf-8", "gbk", 10), "the text is UTF-8 except line 11"),
-    ("gbk_with_a_utf8_line.txt", _mixed("gbk", "utf-8", 4), "the text is GB18030/GBK except line 5"),
+    (
+        "gbk_with_a_utf8_line.txt",
+        _mixed("gbk", "utf-8", 4),
+        "the text is GB18030/GBK except line 5",
+    ),
     ("gbk_with_a_big5_line.txt", _mixed("gbk", "big5", 7), "except line 8"),
-    ("utf8_then_gbk.txt", "\n".join(LINES_004[:12]).encode() + b"\n" + "\n".join(LINES_004[12:]).encode("gbk"), "UTF-8 except lines 13, 14"),
+    (
+        "utf8_then_gbk.txt",
+        "\n".join(LINES_004[:12]).encode() + b"\n" + "\n".join(LINES_004[12:]).encode("gbk"),
+        "UTF-8 except lines 13, 14",
+    ),
     ("bom_then_gbk.txt", b"\xef\xbb\xbf" + _mixed("utf-8", "gbk", 2), "line 3 does not decode"),
-    ("shift_jis.txt", "事務所の仕事は大切です。会議を開きます。".encode("shift_jis") * 20, "could not be decoded reliably"),
+    (
+        "shift_jis.txt",
+        "事務所の仕事は大切です。会議を開きます。".encode("shift_jis") * 20,
+        "could not be decoded reliably",
+    ),
 ]
 
 
@@ -165,12 +221,24 @@ HTML_CASES = [
     # A page re-saved as UTF-8 that still declares gb2312: read as UTF-8.
     ("resaved.html", PAGE_004.encode("utf-8"), LINES_004[:6], "utf-8"),
     ("declared_right.htm", PAGE_004.encode("gbk"), LINES_004[:6], "gb18030"),
-    ("bom.html", b"\xef\xbb\xbf" + PAGE_004.replace("gb2312", "utf-8").encode("utf-8"), LINES_004[:6], "utf-8-sig"),
-    ("no_charset.html", PAGE_004.replace("charset=gb2312", "").encode("gbk"), LINES_004[:6], "gb18030"),
+    (
+        "bom.html",
+        b"\xef\xbb\xbf" + PAGE_004.replace("gb2312", "utf-8").encode("utf-8"),
+        LINES_004[:6],
+        "utf-8-sig",
+    ),
+    (
+        "no_charset.html",
+        PAGE_004.replace("charset=gb2312", "").encode("gbk"),
+        LINES_004[:6],
+        "gb18030",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "lines", "encoding"), HTML_CASES, ids=[row[0] for row in HTML_CASES])
+@pytest.mark.parametrize(
+    ("name", "data", "lines", "encoding"), HTML_CASES, ids=[row[0] for row in HTML_CASES]
+)
 def test_html_encodings(tmp_path, name, data, lines, encoding):
     speeches, _ = load_one(tmp_path, name, data)
     assert speeches[0].format == "html" and speeches[0].encoding == encoding
@@ -178,8 +246,14 @@ def test_html_encodings(tmp_path, name, data, lines, encoding):
 
 
 EMPTY_PAGES = [
-    ("scripts_only.html", "<html><head><title>全区办公室主任会议上的讲话</title><script>var a='导航';</script></head><body><script>document.write('加载中')</script></body></html>"),
-    ("menus_only.htm", "<html><body><nav>首页 | 新闻 | 联系我们</nav><footer>版权所有</footer></body></html>"),
+    (
+        "scripts_only.html",
+        "<html><head><title>全区办公室主任会议上的讲话</title><script>var a='导航';</script></head><body><script>document.write('加载中')</script></body></html>",
+    ),
+    (
+        "menus_only.htm",
+        "<html><body><nav>首页 | 新闻 | 联系我们</nav><footer>版权所有</footer></body></html>",
+    ),
     ("no_body.html", "<html><head><meta charset='utf-8'><style>p{}</style></head></html>"),
 ]
 
@@ -208,7 +282,11 @@ DOCX_004 = _docx_bytes(LINES_004[:5])
 # file name, bytes, reason fragment
 BAD_DOCX = [
     ("truncated.docx", DOCX_004[: len(DOCX_004) // 2], "broken or truncated zip"),
-    ("old_word.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old Microsoft Office document"),
+    (
+        "old_word.docx",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        "old Microsoft Office document",
+    ),
     ("really_text.docx", TEXT_004.encode("utf-8"), "rename it to .txt"),
     ("pdf.docx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
     ("empty_document.docx", _docx_bytes([]), "no text after cleaning"),
@@ -294,13 +372,20 @@ def test_same_speech_from_two_sites_is_flagged_with_its_twin(tmp_path):
     (tmp_path / "a_from_site_one.txt").write_text(text, encoding="utf-8")
     # The same speech with a site header and footer, other line breaks, saved as GBK.
     relined = text.replace("。", "。\n")
-    (tmp_path / "b_from_site_two.txt").write_bytes(f"{WEB_HEADER}\n{relined}\n{WEB_FOOTER}".encode("gbk"))
+    (tmp_path / "b_from_site_two.txt").write_bytes(
+        f"{WEB_HEADER}\n{relined}\n{WEB_FOOTER}".encode("gbk")
+    )
     # An excerpt (the first half) of it, as a third copy.
     (tmp_path / "c_excerpt.txt").write_text(text[: len(text) // 2], encoding="utf-8")
     shutil.copy(next(RAW.glob("000_*.txt")), tmp_path / "d_other_speech.txt")
     speeches, report = load_corpus(tmp_path, None, cleaner)
     # Near-duplicates are all loaded, not merged ...
-    assert [s.file for s in speeches] == ["a_from_site_one.txt", "b_from_site_two.txt", "c_excerpt.txt", "d_other_speech.txt"]
+    assert [s.file for s in speeches] == [
+        "a_from_site_one.txt",
+        "b_from_site_two.txt",
+        "c_excerpt.txt",
+        "d_other_speech.txt",
+    ]
     assert report.duplicates == []
     # ... and each pair is flagged once, the later file with its earlier twin.
     pairs = [(p["file"], p["near_duplicate_of"]) for p in report.near_duplicates]
@@ -315,7 +400,13 @@ def test_same_speech_from_two_sites_is_flagged_with_its_twin(tmp_path):
     # The site header is not taken for the title.
     assert speeches[1].title == "全区办公室主任会议上的讲话"
     # The JSON report keeps its keys and adds the new list.
-    assert list(report.to_json_dict()) == ["loaded", "skipped", "duplicates", "warnings", "near_duplicates"]
+    assert list(report.to_json_dict()) == [
+        "loaded",
+        "skipped",
+        "duplicates",
+        "warnings",
+        "near_duplicates",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -337,7 +428,9 @@ def test_near_duplicates_of_the_bench_corpus_match_its_labels():
     speeches, report = load_corpus(folder, folder / "metadata.csv", cleaner)
     rows = list(csv.DictReader((folder / "metadata.csv").open(encoding="utf-8")))
     file_of = {row["doc_id"]: row["file"] for row in rows}
-    expected = {(row["file"], file_of[row["near_duplicate_of"]]) for row in rows if row["near_duplicate_of"]}
+    expected = {
+        (row["file"], file_of[row["near_duplicate_of"]]) for row in rows if row["near_duplicate_of"]
+    }
     found = {(pair["file"], pair["near_duplicate_of"]) for pair in report.near_duplicates}
     assert len(expected) == 7
     assert found == expected
@@ -348,7 +441,9 @@ def test_near_duplicate_threshold():
     texts = [("a", "办公室工作无小事要当好参谋助手"), ("b", "办公室工作无小事要当好参谋助手同志们")]
     assert [p["file"] for p in find_near_duplicates(texts, 0.9)] == ["b"]
     assert find_near_duplicates(texts[:1]) == []
-    assert find_near_duplicates([("a", "abc"), ("b", "abc")]) == []  # no Chinese, nothing to compare
+    assert (
+        find_near_duplicates([("a", "abc"), ("b", "abc")]) == []
+    )  # no Chinese, nothing to compare
 
 
 # --------------------------------------------------------------------------- file names
@@ -360,7 +455,9 @@ def test_file_names_with_spaces_chinese_and_two_extensions(tmp_path):
     (tmp_path / "speech one.docx").write_bytes(_docx_bytes(speech_lines("000")))
     shutil.copy(next(RAW.glob("001_*.txt")), tmp_path / "twin.txt")
     (tmp_path / "twin.html").write_text(
-        "<html><body><div>" + "".join(f"<p>{line}</p>" for line in speech_lines("001")) + "</div></body></html>",
+        "<html><body><div>"
+        + "".join(f"<p>{line}</p>" for line in speech_lines("001"))
+        + "</div></body></html>",
         encoding="utf-8",
     )
     (tmp_path / "sub").mkdir()
@@ -383,8 +480,12 @@ def test_file_names_with_spaces_chinese_and_two_extensions(tmp_path):
     # The same speech as a web page and as text: loaded once.
     assert report.duplicates == [{"file": "twin.txt", "duplicate_of": "twin.html"}]
     levels = {s.file: s.meta["level"] for s in speeches}
-    assert levels["在全县办公室系统 培训会上的讲话.txt"] == "县" and levels["speech one.docx"] == "市"
-    assert "another speech already has this doc_id; using speech one.txt" in warnings_of(report, "speech one.txt")
+    assert (
+        levels["在全县办公室系统 培训会上的讲话.txt"] == "县" and levels["speech one.docx"] == "市"
+    )
+    assert "another speech already has this doc_id; using speech one.txt" in warnings_of(
+        report, "speech one.txt"
+    )
     assert not any("no such file" in w["message"] for w in report.warnings)
 
 
@@ -392,7 +493,9 @@ def test_file_name_that_is_not_utf8(tmp_path):
     gbk_name = "办公室讲话".encode("gbk") + b".txt"
     with open(os.fsencode(tmp_path) + b"/" + gbk_name, "wb") as handle:
         handle.write(speech_text("004").encode("utf-8"))
-    (tmp_path / "metadata.csv").write_text("doc_id,file,level\n,办公室讲话.txt,区\n", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text(
+        "doc_id,file,level\n,办公室讲话.txt,区\n", encoding="utf-8"
+    )
     speeches, report = load_corpus(tmp_path, tmp_path / "metadata.csv", cleaner)
     (speech,) = speeches
     # Shown (and matched to its metadata row) under its GBK reading, with a warning.
@@ -424,13 +527,18 @@ def test_safe_doc_id(candidate, safe):
 def test_doc_id_from_metadata_cannot_escape_the_output_folder(tmp_path):
     shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "a.txt")
     shutil.copy(next(RAW.glob("003_*.txt")), tmp_path / "b.txt")
-    (tmp_path / "metadata.csv").write_text("doc_id,file\n../../escaped,a.txt\n/etc/x,b.txt\n", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text(
+        "doc_id,file\n../../escaped,a.txt\n/etc/x,b.txt\n", encoding="utf-8"
+    )
     speeches, report = load_corpus(tmp_path, tmp_path / "metadata.csv", cleaner)
     assert [s.doc_id for s in speeches] == ["___.._escaped", "_etc_x"]
     cleaned = tmp_path / "out" / "interim" / "cleaned"
     for speech in speeches:  # where the pipeline writes the cleaned text
         assert (cleaned / f"{speech.doc_id}.txt").resolve().parent == cleaned.resolve()
-    assert "doc_id '../../escaped' cannot be used as a file name; using '___.._escaped'" in warnings_of(report, "a.txt")
+    assert (
+        "doc_id '../../escaped' cannot be used as a file name; using '___.._escaped'"
+        in warnings_of(report, "a.txt")
+    )
 
 
 def test_missing_raw_folder_is_reported(tmp_path):
@@ -448,15 +556,47 @@ METADATA_CASES = [
     # Saved by Excel on Chinese Windows: GBK, with a Chinese title.
     ((HEADER + "x,a.txt,全区办公室主任会议上的讲话,区,常德,2015,,,\n").encode("gbk"), [], "区"),
     # Header with other case and spaces.
-    (b"Doc_ID, File ,Title,LEVEL,region,year,speaker,source,notes\nx,a.txt,t,\xe5\x8e\xbf,,,,,\n", [], "县"),
+    (
+        b"Doc_ID, File ,Title,LEVEL,region,year,speaker,source,notes\nx,a.txt,t,\xe5\x8e\xbf,,,,,\n",
+        [],
+        "县",
+    ),
     ((HEADER + "x,a.txt,t,县,,,,,\n,,t2,市,,,,,\n").encode(), ["row 3: empty 'file' cell"], "县"),
-    ((HEADER + "x,a.txt,t,县,,,,,,extra,cells\n").encode(), ["row 2: 11 cells but 9 columns"], "县"),
-    ((HEADER + "x,a.txt,t,县,,,,,\nx,b.txt,t,市,,,,,\n").encode(), ["row 3: doc_id 'x' is already used by row 2 (a.txt)"], "县"),
-    ((HEADER + "x,a.txt,t,县,,,,,\ny,a.txt,t2,市,,,,,\n").encode(), ["row 3: a second row for a.txt (first in row 2)"], "县"),
-    ((HEADER + "x,a.txt,t,县,,2015年,,,\n").encode(), ["row 2: year '2015年' is not a four-digit year"], "县"),
-    ((HEADER + "x,a.txt,t,县,,,,,\nz,gone.txt,t,市,,,,,\n").encode(), ["row 3: metadata row for gone.txt, but no such file"], "县"),
-    ((HEADER.replace("level", "level,level") + "x,a.txt,t,县,市,,,,,\n").encode(), ["row 1: column(s) level appear more than once"], "县"),
-    ((HEADER + "x,a.txt,t,县,,,,,\ny,\"b.txt,t,市,,,,,\n").encode(), ["no such file"], "县"),  # unclosed quote
+    (
+        (HEADER + "x,a.txt,t,县,,,,,,extra,cells\n").encode(),
+        ["row 2: 11 cells but 9 columns"],
+        "县",
+    ),
+    (
+        (HEADER + "x,a.txt,t,县,,,,,\nx,b.txt,t,市,,,,,\n").encode(),
+        ["row 3: doc_id 'x' is already used by row 2 (a.txt)"],
+        "县",
+    ),
+    (
+        (HEADER + "x,a.txt,t,县,,,,,\ny,a.txt,t2,市,,,,,\n").encode(),
+        ["row 3: a second row for a.txt (first in row 2)"],
+        "县",
+    ),
+    (
+        (HEADER + "x,a.txt,t,县,,2015年,,,\n").encode(),
+        ["row 2: year '2015年' is not a four-digit year"],
+        "县",
+    ),
+    (
+        (HEADER + "x,a.txt,t,县,,,,,\nz,gone.txt,t,市,,,,,\n").encode(),
+        ["row 3: metadata row for gone.txt, but no such file"],
+        "县",
+    ),
+    (
+        (HEADER.replace("level", "level,level") + "x,a.txt,t,县,市,,,,,\n").encode(),
+        ["row 1: column(s) level appear more than once"],
+        "县",
+    ),
+    (
+        (HEADER + 'x,a.txt,t,县,,,,,\ny,"b.txt,t,市,,,,,\n').encode(),
+        ["no such file"],
+        "县",
+    ),  # unclosed quote
     (b"%PDF-1.4 binary \x00\x01\x02", ["metadata not used"], ""),
     (b"title,level\nt,\xe5\x8e\xbf\n", ["row 1: no 'file' column"], ""),
 ]
@@ -505,15 +645,69 @@ def _replace_line(path: Path, old: str, new: str) -> int:
 
 # lexicon file, line to replace, replacement, loader, message fragments (LINE = the line number)
 LEXICON_CASES = [
-    ("themes.toml", 'label = "三服务"', 'label = "三服务', load_themes, ["themes.toml, line LINE, column", "not valid TOML"]),
-    ("themes.toml", '["参谋助手"]', '["参谋助手"', load_themes, ["themes.toml, line LINE", "not valid TOML"]),
-    ("themes.toml", 'label = "三服务"', "label = 3", load_themes, ["themes.toml, line LINE0", "label must be a quoted string"]),
-    ("userdict.txt", "参谋助手 20000 n", "参谋助手 2万 n", load_userdict, ["userdict.txt, line LINE", "'2万' is neither a frequency"]),
-    ("userdict.txt", "参谋助手 20000 n", "参谋助手 0 n", load_userdict, ["userdict.txt, line LINE", "positive whole number"]),
-    ("userdict.txt", "参谋助手 20000 n", "参谋助手 ²⁰ n", load_userdict, ["userdict.txt, line LINE", "neither a frequency"]),
-    ("userdict.txt", "参谋助手 20000 n", "参谋 助手 20000 n", load_userdict, ["userdict.txt, line LINE", "has 4 fields"]),
-    ("userdict.txt", "参谋助手 20000 n", "参谋助手 n 20000", load_userdict, ["userdict.txt, line LINE", "frequency must come before the tag"]),
-    ("synonyms.txt", "办公厅 办公室", "办公厅", load_synonyms, ["synonyms.txt, line LINE", "two fields"]),
+    (
+        "themes.toml",
+        'label = "三服务"',
+        'label = "三服务',
+        load_themes,
+        ["themes.toml, line LINE, column", "not valid TOML"],
+    ),
+    (
+        "themes.toml",
+        '["参谋助手"]',
+        '["参谋助手"',
+        load_themes,
+        ["themes.toml, line LINE", "not valid TOML"],
+    ),
+    (
+        "themes.toml",
+        'label = "三服务"',
+        "label = 3",
+        load_themes,
+        ["themes.toml, line LINE0", "label must be a quoted string"],
+    ),
+    (
+        "userdict.txt",
+        "参谋助手 20000 n",
+        "参谋助手 2万 n",
+        load_userdict,
+        ["userdict.txt, line LINE", "'2万' is neither a frequency"],
+    ),
+    (
+        "userdict.txt",
+        "参谋助手 20000 n",
+        "参谋助手 0 n",
+        load_userdict,
+        ["userdict.txt, line LINE", "positive whole number"],
+    ),
+    (
+        "userdict.txt",
+        "参谋助手 20000 n",
+        "参谋助手 ²⁰ n",
+        load_userdict,
+        ["userdict.txt, line LINE", "neither a frequency"],
+    ),
+    (
+        "userdict.txt",
+        "参谋助手 20000 n",
+        "参谋 助手 20000 n",
+        load_userdict,
+        ["userdict.txt, line LINE", "has 4 fields"],
+    ),
+    (
+        "userdict.txt",
+        "参谋助手 20000 n",
+        "参谋助手 n 20000",
+        load_userdict,
+        ["userdict.txt, line LINE", "frequency must come before the tag"],
+    ),
+    (
+        "synonyms.txt",
+        "办公厅 办公室",
+        "办公厅",
+        load_synonyms,
+        ["synonyms.txt, line LINE", "two fields"],
+    ),
 ]
 
 
@@ -526,7 +720,9 @@ def test_malformed_lexicon_names_file_and_line(tmp_path, name, old, new, loader,
         loader(lexicon / name)
     message = str(caught.value)
     for fragment in fragments:
-        assert fragment.replace("LINE0", str(header_line)).replace("LINE", str(number)) in message, message
+        assert (
+            fragment.replace("LINE0", str(header_line)).replace("LINE", str(number)) in message
+        ), message
 
 
 def test_unclosed_bracket_at_the_end_of_themes(tmp_path):
@@ -538,7 +734,9 @@ def test_unclosed_bracket_at_the_end_of_themes(tmp_path):
 
 def test_theme_without_terms_names_its_header_line(tmp_path):
     path = tmp_path / "themes.toml"
-    path.write_text('["三服务"]\nterms = ["三服务"]\n\n["参谋助手"]\nlabel = "参谋助手"\n', encoding="utf-8")
+    path.write_text(
+        '["三服务"]\nterms = ["三服务"]\n\n["参谋助手"]\nlabel = "参谋助手"\n', encoding="utf-8"
+    )
     with pytest.raises(LexiconError, match=r"themes.toml, line 4: theme \[参谋助手\] needs terms"):
         load_themes(path)
 
@@ -546,7 +744,12 @@ def test_theme_without_terms_names_its_header_line(tmp_path):
 # file, encoding, loader, expected fragment
 WRONG_ENCODINGS = [
     ("stopwords.txt", "gbk", load_word_list, "line 1: not UTF-8 text (it looks like GBK/GB18030)"),
-    ("userdict.txt", "gb18030", load_userdict, "line 1: not UTF-8 text (it looks like GBK/GB18030)"),
+    (
+        "userdict.txt",
+        "gb18030",
+        load_userdict,
+        "line 1: not UTF-8 text (it looks like GBK/GB18030)",
+    ),
     ("userdict.txt", "utf-16", load_userdict, "not UTF-8 text (it looks like UTF-16)"),
     ("themes.toml", "gbk", load_themes, "line 1: not UTF-8 text (it looks like GBK/GB18030)"),
     ("noise.txt", "big5", load_word_list, "not UTF-8 text"),
@@ -578,7 +781,17 @@ def test_bad_lexicon_through_the_command_line(tmp_path, capsys):
     params_file = tmp_path / "params.toml"
     params_file.write_text(f'[paths]\nlexicon = "{lexicon}"\n', encoding="utf-8")
     shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "a.txt")
-    code = main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--params", str(params_file)])
+    code = main(
+        [
+            "ingest",
+            "--raw",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+            "--params",
+            str(params_file),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert f"{lexicon / 'userdict.txt'}, line {number}" in err

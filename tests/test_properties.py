@@ -54,19 +54,87 @@ FUZZ = settings(
 
 #: What the cleaning and segmentation rules act on, as pieces to mix with random text.
 PIECES = [
-    "老秘网", "老", "秘网", "&nbsp;", "nbsp;", "mdash;", "&mdash;", "&#20826;", "&#x653F;", "&amp;", "&", "#", ";",
-    " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "\u3000", "\u00a0", "\u200b", "\ufeff", "\x00", "\u2028",
-    "1 D& E# O6 C: P9 c& k M$ d- E; o", "~! T' B8", " |", "a", "Z", "0", "9", "!", "?", ",", ";", ":", "(", ")",
-    "，", "。", "；", "！", "？", "“", "”", "…", "、", "：",
-    "一、", "二、", "（一）", "(二)", "一是", "第一，", "首先，", "同志们：",
-    "办公室", "参谋助手", "三服务", "队伍建设", "在办公室会议上的讲话",
-    "辦公室", "參謀", "薴", "Ａ", "１", "\ufa6e", "\U00020000", "\ue000",
+    "老秘网",
+    "老",
+    "秘网",
+    "&nbsp;",
+    "nbsp;",
+    "mdash;",
+    "&mdash;",
+    "&#20826;",
+    "&#x653F;",
+    "&amp;",
+    "&",
+    "#",
+    ";",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "\u3000",
+    "\u00a0",
+    "\u200b",
+    "\ufeff",
+    "\x00",
+    "\u2028",
+    "1 D& E# O6 C: P9 c& k M$ d- E; o",
+    "~! T' B8",
+    " |",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "!",
+    "?",
+    ",",
+    ";",
+    ":",
+    "(",
+    ")",
+    "，",
+    "。",
+    "；",
+    "！",
+    "？",
+    "“",
+    "”",
+    "…",
+    "、",
+    "：",
+    "一、",
+    "二、",
+    "（一）",
+    "(二)",
+    "一是",
+    "第一，",
+    "首先，",
+    "同志们：",
+    "办公室",
+    "参谋助手",
+    "三服务",
+    "队伍建设",
+    "在办公室会议上的讲话",
+    "辦公室",
+    "參謀",
+    "薴",
+    "Ａ",
+    "１",
+    "\ufa6e",
+    "\U00020000",
+    "\ue000",
 ]
 ANY_CHAR = st.characters(exclude_categories=())  # every code point, lone surrogates included
-TEXT_CHAR = st.characters(exclude_categories=("Cs",))  # what a decoded file can hold (no lone surrogates)
+TEXT_CHAR = st.characters(
+    exclude_categories=("Cs",)
+)  # what a decoded file can hold (no lone surrogates)
 
 
-def texts(chars: st.SearchStrategy[str] = TEXT_CHAR, max_pieces: int = 40) -> st.SearchStrategy[str]:
+def texts(
+    chars: st.SearchStrategy[str] = TEXT_CHAR, max_pieces: int = 40
+) -> st.SearchStrategy[str]:
     """Strings mixing random characters with the pieces the rules act on."""
     piece = st.one_of(st.sampled_from(PIECES), st.text(chars, min_size=1, max_size=6))
     return st.lists(piece, max_size=max_pieces).map("".join)
@@ -138,7 +206,9 @@ def _check_units_cover(text: str) -> None:
         units = segment_speech("d", text, grain=grain)
         assert cjk_only("".join(unit.text for unit in units)) == cjk_only(text)
         for unit in units:
-            assert unit.text and text[unit.char_start : unit.char_start + len(unit.text)] == unit.text
+            assert (
+                unit.text and text[unit.char_start : unit.char_start + len(unit.text)] == unit.text
+            )
         if text.strip():
             assert any(unit.role != "title" for unit in units)  # a text is never all title
         for grouping in GRAINS:
@@ -190,10 +260,22 @@ def test_tokenizer_never_raises_on_cleaned_text_of_any_input(tokenizer, text):
 
 # --------------------------------------------------------------------------- readers
 
-BYTE_PREFIXES = [b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"%PDF", b"PK\x03\x04"]
+BYTE_PREFIXES = [
+    b"",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xff\xfe\x00\x00",
+    b"\x00\x00\xfe\xff",
+    b"%PDF",
+    b"PK\x03\x04",
+]
 CHINESE_BYTES = st.sampled_from(
-    [piece.encode(encoding, errors="ignore") for piece in ("办公室工作无小事。", "辦公室", "一、认清一个责任\n")
-     for encoding in ("utf-8", "gb18030", "big5", "utf-16-le")]
+    [
+        piece.encode(encoding, errors="ignore")
+        for piece in ("办公室工作无小事。", "辦公室", "一、认清一个责任\n")
+        for encoding in ("utf-8", "gb18030", "big5", "utf-16-le")
+    ]
 )
 
 
@@ -215,7 +297,11 @@ def test_decoder_returns_text_or_says_why_not(data):
 
 
 @FUZZ
-@given(st.one_of(byte_strings(), texts().map(lambda t: f"<html><body><p>{t}</p></body></html>".encode())))
+@given(
+    st.one_of(
+        byte_strings(), texts().map(lambda t: f"<html><body><p>{t}</p></body></html>".encode())
+    )
+)
 def test_html_reader_returns_text_or_says_why_not(data):
     try:
         page = read_html(data, "x.html")
@@ -231,8 +317,22 @@ def scratch() -> Path:
 
 
 CSV_PIECES = st.sampled_from(
-    ["doc_id,file,title,level,region,year,speaker,source,notes\n", "file,year\n", "a.txt", ",", "\n", '"', '""',
-     "2015", "二〇一五", "县", "\r\n", "\x00", ";", "\t"]
+    [
+        "doc_id,file,title,level,region,year,speaker,source,notes\n",
+        "file,year\n",
+        "a.txt",
+        ",",
+        "\n",
+        '"',
+        '""',
+        "2015",
+        "二〇一五",
+        "县",
+        "\r\n",
+        "\x00",
+        ";",
+        "\t",
+    ]
 )
 
 
@@ -252,7 +352,9 @@ LOADERS = [load_userdict, load_word_list, load_synonyms, load_themes]
 
 
 @FUZZ
-@given(st.one_of(byte_strings(), texts().map(lambda t: t.encode("utf-8"))), st.sampled_from(LOADERS))
+@given(
+    st.one_of(byte_strings(), texts().map(lambda t: t.encode("utf-8"))), st.sampled_from(LOADERS)
+)
 def test_lexicon_loaders_return_or_name_the_file(scratch, data, loader):
     path = scratch / "lexicon.txt"
     path.write_bytes(data)

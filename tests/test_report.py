@@ -25,7 +25,9 @@ def test_index_lists_every_figure_with_a_caption_and_loads_nothing_remote(full_r
     assert not re.search(r"""(src|href)\s*=\s*['"]?https?://""", page)
     ldavis = paths.figures / "topics_ldavis.html"
     assert "topics_ldavis.html" in page and ldavis.exists()
-    assert not re.search(r"""<script[^>]+src\s*=\s*['"]?https?://""", ldavis.read_text(encoding="utf-8"))
+    assert not re.search(
+        r"""<script[^>]+src\s*=\s*['"]?https?://""", ldavis.read_text(encoding="utf-8")
+    )
     for heading in ("主要表格", "语料概览", "主题 × 讲话", "运行信息"):
         assert heading in page
 
@@ -34,7 +36,9 @@ def test_index_lists_every_figure_with_a_caption_and_loads_nothing_remote(full_r
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(full_run, tmp_path):
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("headless Chromium is not installed (.ci/run installs chromium and chromium-driver)")
+        pytest.skip(
+            "headless Chromium is not installed (.ci/run installs chromium and chromium-driver)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -43,9 +47,20 @@ def test_report_renders_in_headless_chromium(full_run, tmp_path):
     shutil.copytree(paths.figures, site)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--allow-file-access-from-files", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--allow-file-access-from-files",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -58,7 +73,9 @@ def test_report_renders_in_headless_chromium(full_run, tmp_path):
         )
         assert broken == []
         assert driver.execute_script("return document.images.length") >= 15
-        headings = driver.execute_script("return Array.from(document.querySelectorAll('h1,h2,h3')).map(h => h.textContent)")
+        headings = driver.execute_script(
+            "return Array.from(document.querySelectorAll('h1,h2,h3')).map(h => h.textContent)"
+        )
         assert any("speechtopics 报告" in h for h in headings)
         for heading in ("主要表格", "图", "运行信息"):
             assert heading in headings

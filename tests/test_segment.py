@@ -5,15 +5,45 @@ from __future__ import annotations
 import pytest
 
 from speechtopics.clean import cjk_only
-from speechtopics.segment import group_units, match_heading, outline, segment_speech, split_sentences, top_level_sections
+from speechtopics.segment import (
+    group_units,
+    match_heading,
+    outline,
+    segment_speech,
+    split_sentences,
+    top_level_sections,
+)
 
 # doc_id, top-level headings as a reader sees them
 TOP_LEVEL = [
-    ("000", ["一、认真履行好办公室主任的职责", "二、加强锻炼，注重培养，打造一支精干高效的办公室干部队伍"]),
+    (
+        "000",
+        [
+            "一、认真履行好办公室主任的职责",
+            "二、加强锻炼，注重培养，打造一支精干高效的办公室干部队伍",
+        ],
+    ),
     ("001", ["一、", "二、", "三、"]),
-    ("002", ["一、要树立从事办公室工作的职业自豪感", "二、要牢牢把握办公室工作的几个重点", "三、要十分重视办公室的干部队伍建设"]),
-    ("003", ["一、把握工作特性，增强做好办公室工作的政治自觉和行动自觉", "二、突出问题导向，查找补齐工作短板", "三、突出工作重点，提升办公室工作科学化水平"]),
-    ("004", ["一、认清一个责任", "二、保持好两种精神状态", "三、经受住三个考验", "四、具备四种能力"]),
+    (
+        "002",
+        [
+            "一、要树立从事办公室工作的职业自豪感",
+            "二、要牢牢把握办公室工作的几个重点",
+            "三、要十分重视办公室的干部队伍建设",
+        ],
+    ),
+    (
+        "003",
+        [
+            "一、把握工作特性，增强做好办公室工作的政治自觉和行动自觉",
+            "二、突出问题导向，查找补齐工作短板",
+            "三、突出工作重点，提升办公室工作科学化水平",
+        ],
+    ),
+    (
+        "004",
+        ["一、认清一个责任", "二、保持好两种精神状态", "三、经受住三个考验", "四、具备四种能力"],
+    ),
 ]
 
 
@@ -52,7 +82,9 @@ def test_inline_enumerations_are_not_sections(corpus):
     paths = {node.path for node in outline(doc_units(corpus, "001"))}
     assert not any(path.endswith("是") and path.count("/") == 0 for path in paths)
     # 002's 一是/二是/三是 under section 一 stand inside one paragraph.
-    assert not any(path.startswith("一/") for path in {node.path for node in outline(doc_units(corpus, "002"))})
+    assert not any(
+        path.startswith("一/") for path in {node.path for node in outline(doc_units(corpus, "002"))}
+    )
 
 
 def test_units_carry_outline_position(corpus):
@@ -80,10 +112,19 @@ def test_units_cover_the_text(corpus, doc_id):
     ("line", "expected"),
     [
         ("一、认清一个责任", (1, "一", "一、认清一个责任")),
-        ("(一)要服务于决策，发挥办公室参谋助手作用。办公室的工作", (2, "（一）", "(一)要服务于决策，发挥办公室参谋助手作用。")),
+        (
+            "(一)要服务于决策，发挥办公室参谋助手作用。办公室的工作",
+            (2, "（一）", "(一)要服务于决策，发挥办公室参谋助手作用。"),
+        ),
         ("（四）大有作为。办公室工作虽然辛苦", (2, "（四）", "（四）大有作为。")),
-        ("一是用科学的理论武装全体干部职工，提高政治思想理论水平。办", (3, "一是", "一是用科学的理论武装全体干部职工，提高政治思想理论水平。")),
-        ("第三，要进一步改进办公室工作的作风。“办公室", (3, "第三", "第三，要进一步改进办公室工作的作风。")),
+        (
+            "一是用科学的理论武装全体干部职工，提高政治思想理论水平。办",
+            (3, "一是", "一是用科学的理论武装全体干部职工，提高政治思想理论水平。"),
+        ),
+        (
+            "第三，要进一步改进办公室工作的作风。“办公室",
+            (3, "第三", "第三，要进一步改进办公室工作的作风。"),
+        ),
         ("首先，要提高认识。其次", (3, "首先", "首先，要提高认识。")),
         ("第一次全体会议", None),
         ("同志们：", None),
@@ -101,7 +142,9 @@ def test_split_sentences_keeps_closing_quotes():
     ]
 
 
-@pytest.mark.parametrize(("grain", "count"), [("document", 5), ("section", 5 + 15 - 1), ("paragraph", None)])
+@pytest.mark.parametrize(
+    ("grain", "count"), [("document", 5), ("section", 5 + 15 - 1), ("paragraph", None)]
+)
 def test_grains(corpus, grain, count):
     groups = group_units(corpus.units, grain)
     body = [u for u in corpus.units if u.role != "title"]

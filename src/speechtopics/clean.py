@@ -69,7 +69,12 @@ def cjk_only(text: str) -> str:
 
 def normalize_newlines(text: str) -> str:
     """Turn ``\\r\\n`` and ``\\r`` (and Unicode line separators) into ``\\n``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2028", "\n")
+        .replace("\u2029", "\n")
+    )
 
 
 def fix_html_entities(text: str) -> str:
@@ -252,7 +257,9 @@ def default_rules(
         CleaningRule("punctuation", chinese_punctuation, converts=True),
     ]
     if traditional_to_simplified_enabled:
-        rules.append(CleaningRule("traditional_to_simplified", traditional_to_simplified, converts=True))
+        rules.append(
+            CleaningRule("traditional_to_simplified", traditional_to_simplified, converts=True)
+        )
     return rules
 
 

@@ -23,12 +23,18 @@ EXIT_USAGE = 2
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", type=Path, metavar="DIR", help="folder of speeches (default: data/raw)")
     parser.add_argument(
-        "--out", type=Path, metavar="DIR",
+        "--raw", type=Path, metavar="DIR", help="folder of speeches (default: data/raw)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
         help="output root for interim/, processed/ and figures/ (default: the project's data/ and figures/)",
     )
-    parser.add_argument("--params", type=Path, metavar="TOML", help="parameter file (default: speechtopics.toml)")
+    parser.add_argument(
+        "--params", type=Path, metavar="TOML", help="parameter file (default: speechtopics.toml)"
+    )
 
 
 def _paths_and_params(args: argparse.Namespace) -> tuple[Paths, dict]:
@@ -52,8 +58,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         _print(f"speeches in {paths.raw}")
         for row in report["loaded"]:
-            _print(f"  loaded    {row['file']}  doc_id={row['doc_id']}  {row['format']}/{row['encoding']}  "
-                   f"{row['chars_raw']}→{row['chars_clean']} chars  {row['title']}")
+            _print(
+                f"  loaded    {row['file']}  doc_id={row['doc_id']}  {row['format']}/{row['encoding']}  "
+                f"{row['chars_raw']}→{row['chars_clean']} chars  {row['title']}"
+            )
         for row in report["duplicates"]:
             _print(f"  duplicate {row['file']}  same text as {row['duplicate_of']}")
         for row in report["skipped"]:
@@ -63,7 +71,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         overview = corpus_overview(corpus)
         if len(overview):
             _print("")
-            columns = ["doc_id", "title", "level", "year", "chars_clean", "sections", "paragraphs", "tokens"]
+            columns = [
+                "doc_id",
+                "title",
+                "level",
+                "year",
+                "chars_clean",
+                "sections",
+                "paragraphs",
+                "tokens",
+            ]
             _print(overview[columns].to_string(index=False))
     return EXIT_OK if corpus.speeches else EXIT_NOTHING_DONE
 
@@ -134,11 +151,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
     paths, params = _paths_and_params(args)
-    summary = run(paths, params, stages=args.stage, force=args.force, progress=True,
-                  echo=lambda line: sys.stderr.write(line + "\n"))
+    summary = run(
+        paths,
+        params,
+        stages=args.stage,
+        force=args.force,
+        progress=True,
+        echo=lambda line: sys.stderr.write(line + "\n"),
+    )
     _print(summary.format())
     _print(f"tables in {paths.processed}; figures in {paths.figures}")
-    loaded = summary.rows and summary.rows[0]["stage"] == "load" and "0 speeches" not in summary.rows[0]["detail"]
+    loaded = (
+        summary.rows
+        and summary.rows[0]["stage"] == "load"
+        and "0 speeches" not in summary.rows[0]["detail"]
+    )
     return EXIT_OK if loaded else EXIT_NOTHING_DONE
 
 
@@ -165,7 +192,9 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         _print("no occurrences")
         return EXIT_OK
     for row in table.itertuples(index=False):
-        _print(f"{row.doc_id:>5} {row.section_path or '-':<12} {row.left:>{window}}【{row.keyword}】{row.right}")
+        _print(
+            f"{row.doc_id:>5} {row.section_path or '-':<12} {row.left:>{window}}【{row.keyword}】{row.right}"
+        )
     _print(f"{len(table)} occurrences")
     return EXIT_OK
 
@@ -175,8 +204,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     from .pipeline import build_cleaner
 
     paths, params = _paths_and_params(args)
-    metadata = {"level": args.level, "year": args.year, "region": args.region, "speaker": args.speaker}
-    results = add_speeches(args.files, paths.raw, paths.metadata, build_cleaner(paths, params), metadata)
+    metadata = {
+        "level": args.level,
+        "year": args.year,
+        "region": args.region,
+        "speaker": args.speaker,
+    }
+    results = add_speeches(
+        args.files, paths.raw, paths.metadata, build_cleaner(paths, params), metadata
+    )
     for result in results:
         if result.status == "added":
             _print(f"added    {result.file}  doc_id={result.doc_id}  ({result.message})")
@@ -184,8 +220,12 @@ def cmd_add(args: argparse.Namespace) -> int:
             _print(f"refused  {result.message}")
     added = [r for r in results if r.status == "added"]
     if added:
-        _print(f"metadata rows appended to {paths.metadata}; check the title and fill what you know")
-        _print("next: make report   (or: speechtopics run; then speechtopics diff to see what changed)")
+        _print(
+            f"metadata rows appended to {paths.metadata}; check the title and fill what you know"
+        )
+        _print(
+            "next: make report   (or: speechtopics run; then speechtopics diff to see what changed)"
+        )
     return EXIT_OK if added else EXIT_NOTHING_DONE
 
 
@@ -204,22 +244,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="load every speech and print the load report and corpus summary")
+    p = sub.add_parser(
+        "ingest", help="load every speech and print the load report and corpus summary"
+    )
     _common(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object {loaded, skipped, duplicates, warnings}")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object {loaded, skipped, duplicates, warnings}",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("clean", help="print the cleaned text of one file")
     _common(p)
     p.add_argument("path", help="a .txt, .docx or .html file")
-    p.add_argument("--report", action="store_true", help="also print what each rule removed (to stderr)")
+    p.add_argument(
+        "--report", action="store_true", help="also print what each rule removed (to stderr)"
+    )
     p.set_defaults(func=cmd_clean)
 
     p = sub.add_parser("tokens", help="print tokens separated by spaces")
     _common(p)
     p.add_argument("text", nargs="*", help="text to tokenize")
     p.add_argument("--file", help="tokenize a file (cleaned first)")
-    p.add_argument("--all", action="store_true", help="show every segmented word (no stopword or length filter)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="show every segmented word (no stopword or length filter)",
+    )
     p.set_defaults(func=cmd_tokens)
 
     p = sub.add_parser("outline", help="print the section tree of one speech")
@@ -227,14 +279,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", help="speech id (see `speechtopics ingest`)")
     p.set_defaults(func=cmd_outline)
 
-    p = sub.add_parser("run", help="run every stage and write tables and figures (what `make report` does)")
+    p = sub.add_parser(
+        "run", help="run every stage and write tables and figures (what `make report` does)"
+    )
     _common(p)
-    p.add_argument("--stage", action="append", metavar="NAME",
-                   help="rerun this stage (ignoring its cache) and the stages that depend on it (repeatable)")
-    p.add_argument("--force", action="store_true", help="ignore the cache: re-tokenize and recompute everything")
+    p.add_argument(
+        "--stage",
+        action="append",
+        metavar="NAME",
+        help="rerun this stage (ignoring its cache) and the stages that depend on it (repeatable)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="ignore the cache: re-tokenize and recompute everything",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("kwic", help="keyword in context: every occurrence of a term or a theme's terms")
+    p = sub.add_parser(
+        "kwic", help="keyword in context: every occurrence of a term or a theme's terms"
+    )
     _common(p)
     p.add_argument("term", nargs="?", help="a word or phrase")
     p.add_argument("--theme", metavar="NAME", help="all terms of a theme from themes.toml")
@@ -244,7 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add", help="copy new speeches into data/raw and append metadata rows")
     _common(p)
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".txt, .docx or .html speeches")
+    p.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help=".txt, .docx or .html speeches"
+    )
     p.add_argument("--level", help="administrative level: 市, 县 or 区")
     p.add_argument("--year", help="four-digit year")
     p.add_argument("--region", help="region, e.g. 常德鼎城区")

@@ -16,6 +16,7 @@ from typing import Any
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 PARAMS_FILE: Path = PROJECT_ROOT / "speechtopics.toml"
 
+
 @dataclass(frozen=True)
 class Paths:
     """Where a run reads its input and writes its output.
@@ -149,9 +150,13 @@ def default_paths(params: dict[str, Any] | None = None) -> Paths:
     """Project paths from the ``[paths]`` section, rooted at the project folder."""
     params = load_params() if params is None else params
     section = params["paths"]
-    return Paths(**{name: (PROJECT_ROOT / section[name]).resolve() for name in Paths.__dataclass_fields__})
+    return Paths(
+        **{name: (PROJECT_ROOT / section[name]).resolve() for name in Paths.__dataclass_fields__}
+    )
 
 
 def notebook_paths(raw_dir: str = "", out_dir: str = "") -> Paths:
     """Paths for a notebook's ``raw_dir`` / ``out_dir`` parameters (``""`` = the project's)."""
-    return default_paths().with_overrides(raw=Path(raw_dir) if raw_dir else None, out=Path(out_dir) if out_dir else None)
+    return default_paths().with_overrides(
+        raw=Path(raw_dir) if raw_dir else None, out=Path(out_dir) if out_dir else None
+    )

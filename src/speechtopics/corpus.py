@@ -28,7 +28,17 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES | HTML_SUFFIXES
 #: Files the loader passes over silently (not speeches).
 IGNORED_NAMES = {"metadata.csv", ".gitkeep", ".DS_Store", "README.md", "Thumbs.db"}
 
-METADATA_COLUMNS = ("doc_id", "file", "title", "level", "region", "year", "speaker", "source", "notes")
+METADATA_COLUMNS = (
+    "doc_id",
+    "file",
+    "title",
+    "level",
+    "region",
+    "year",
+    "speaker",
+    "source",
+    "notes",
+)
 
 #: Refuse single files larger than this (bytes); the message says how to split them.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -170,7 +180,12 @@ def _cjk_quality(text: str) -> float:
     good = 0
     for char in text:
         code = ord(char)
-        if 0x4E00 <= code <= 0x9FFF or char.isascii() or 0x3000 <= code <= 0x303F or 0xFF00 <= code <= 0xFFEF:
+        if (
+            0x4E00 <= code <= 0x9FFF
+            or char.isascii()
+            or 0x3000 <= code <= 0x303F
+            or 0xFF00 <= code <= 0xFFEF
+        ):
             good += 1
         elif 0x2000 <= code <= 0x206F:
             good += 1
@@ -302,7 +317,11 @@ def _line_is_garbage(line: str, encoding: str) -> bool:
 
 def _bad_lines(text: str, encoding: str) -> list[int]:
     """1-based numbers of lines that read as garbage in a GB18030/Big5 decoding."""
-    return [number for number, line in enumerate(text.split("\n"), start=1) if _line_is_garbage(line, encoding)]
+    return [
+        number
+        for number, line in enumerate(text.split("\n"), start=1)
+        if _line_is_garbage(line, encoding)
+    ]
 
 
 def _format_lines(numbers: list[int], limit: int = 5) -> str:
@@ -319,7 +338,9 @@ def _mixed_encoding_diagnosis(data: bytes) -> str | None:
     are named.
     """
     lines = data.split(b"\n")
-    non_ascii = [number for number, line in enumerate(lines, start=1) if any(byte > 0x7F for byte in line)]
+    non_ascii = [
+        number for number, line in enumerate(lines, start=1) if any(byte > 0x7F for byte in line)
+    ]
     if len(non_ascii) < 2:
         return None
     best: tuple[int, str, list[int]] | None = None
@@ -377,7 +398,9 @@ def decode_bytes(data: bytes, file: str = "<bytes>") -> DecodedText:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                text, dropped = _decode_allowing_truncation(data[len(bom) :], encoding.replace("-sig", ""))
+                text, dropped = _decode_allowing_truncation(
+                    data[len(bom) :], encoding.replace("-sig", "")
+                )
             except UnicodeDecodeError as exc:
                 line = data[: len(bom) + exc.start].count(b"\n") + 1
                 raise LoadError(
@@ -396,7 +419,9 @@ def decode_bytes(data: bytes, file: str = "<bytes>") -> DecodedText:
             if _cjk_quality(text) > 0.95 and count_cjk(text) > 0:
                 return DecodedText(text, encoding, _truncation_note(dropped))
     if binary is not None:
-        raise LoadError(f"{file}: this is {binary}, not text; convert it to .txt or .docx, or remove it")
+        raise LoadError(
+            f"{file}: this is {binary}, not text; convert it to .txt or .docx, or remove it"
+        )
     try:
         text, dropped = _decode_allowing_truncation(data, "utf-8")
         return DecodedText(text, "utf-8", _truncation_note(dropped))
@@ -460,12 +485,16 @@ def read_docx(data: bytes, file: str = "<docx>") -> str:
         what = _looks_binary(data)
         if what is not None:
             raise LoadError(f"{file}: not a .docx but {what}")
-        raise LoadError(f"{file}: not a .docx (no zip archive inside); perhaps a text file: rename it to .txt")
+        raise LoadError(
+            f"{file}: not a .docx (no zip archive inside); perhaps a text file: rename it to .txt"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LoadError(f"{file}: not a readable .docx (broken or truncated zip: {exc}); re-save it from Word") from exc
+        raise LoadError(
+            f"{file}: not a readable .docx (broken or truncated zip: {exc}); re-save it from Word"
+        ) from exc
     if unpacked > MAX_DOCX_UNPACKED_BYTES:
         raise LoadError(
             f"{file}: unpacks to {unpacked / 1e6:.0f} MB, more than the {MAX_DOCX_UNPACKED_BYTES // 2**20} MiB "
@@ -474,26 +503,68 @@ def read_docx(data: bytes, file: str = "<docx>") -> str:
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise LoadError(f"{file}: not a readable .docx (broken or truncated zip: {exc}); re-save it from Word") from exc
+        raise LoadError(
+            f"{file}: not a readable .docx (broken or truncated zip: {exc}); re-save it from Word"
+        ) from exc
     except Exception as exc:  # python-docx raises several package errors
-        raise LoadError(f"{file}: not a readable .docx ({type(exc).__name__}: {exc}); re-save it from Word") from exc
+        raise LoadError(
+            f"{file}: not a readable .docx ({type(exc).__name__}: {exc}); re-save it from Word"
+        ) from exc
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
+            lines.append(
+                "".join(node.text or "" for node in child.iter() if node.tag.endswith("}t"))
+            )
         elif tag == "tbl":
             for cell_paragraph in child.iter():
                 if cell_paragraph.tag.endswith("}p"):
                     lines.append(
-                        "".join(node.text or "" for node in cell_paragraph.iter() if node.tag.endswith("}t"))
+                        "".join(
+                            node.text or ""
+                            for node in cell_paragraph.iter()
+                            if node.tag.endswith("}t")
+                        )
                     )
     return "\n".join(line for line in lines if line.strip())
 
 
-_HTML_DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "menu", "iframe", "svg", "button", "select", "template")
-_HTML_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "pre", "td")
+_HTML_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "menu",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "template",
+)
+_HTML_BLOCK_TAGS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "td",
+)
 
 
 def read_html(data: bytes, file: str = "<html>") -> DecodedText:
@@ -518,7 +589,11 @@ def read_html(data: bytes, file: str = "<html>") -> DecodedText:
     match = re.search(r"charset=[\"']?([a-z0-9_\-]+)", head)
     encoding = None
     notes: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf") or data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+    if (
+        data.startswith(b"\xef\xbb\xbf")
+        or data.startswith(b"\xff\xfe")
+        or data.startswith(b"\xfe\xff")
+    ):
         match = None  # a byte-order mark outranks the declared charset
     elif match and not data.isascii():
         # Non-ASCII bytes that decode as UTF-8 are UTF-8 (pages re-saved by a
@@ -639,7 +714,9 @@ def read_speech(path: Path) -> SpeechFile:
     with path.open("rb") as handle:
         data = handle.read(min(size, MAX_FILE_BYTES) + 1)
     if len(data) > size:  # grew after the size check
-        raise LoadError(f"{path.name}: the file changed while it was read; load again when it is complete")
+        raise LoadError(
+            f"{path.name}: the file changed while it was read; load again when it is complete"
+        )
     if suffix in DOCX_SUFFIXES:
         return SpeechFile(read_docx(data, path.name), "docx", "docx", data)
     if suffix in HTML_SUFFIXES:
@@ -716,13 +793,17 @@ def read_metadata(path: Path) -> Metadata:
         metadata.problems.append(f"{path}: {str(exc).split(': ', 1)[-1]}; metadata not used")
         return metadata
     except OSError as exc:
-        metadata.problems.append(f"{path}: could not be read ({exc.strerror or exc}); metadata not used")
+        metadata.problems.append(
+            f"{path}: could not be read ({exc.strerror or exc}); metadata not used"
+        )
         return metadata
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader, [])
     except csv.Error as exc:
-        metadata.problems.append(f"{path} row 1: not a readable CSV header ({exc}); metadata not used")
+        metadata.problems.append(
+            f"{path} row 1: not a readable CSV header ({exc}); metadata not used"
+        )
         return metadata
     known = {column.lower(): column for column in METADATA_COLUMNS}
     columns = [known.get(cell.strip().lower(), cell.strip()) for cell in header]
@@ -739,7 +820,9 @@ def read_metadata(path: Path) -> Metadata:
         )
     absent = [c for c in METADATA_COLUMNS if c not in columns]
     if absent:
-        metadata.problems.append(f"{path}: missing column(s) {', '.join(absent)}; those cells are treated as empty")
+        metadata.problems.append(
+            f"{path}: missing column(s) {', '.join(absent)}; those cells are treated as empty"
+        )
     extra = [c for c in columns if c and c not in METADATA_COLUMNS]
     if extra:
         metadata.problems.append(f"{path}: extra column(s) {', '.join(extra)} kept as metadata")
@@ -804,7 +887,9 @@ def read_metadata(path: Path) -> Metadata:
 
 
 #: Lines a web copy puts above a speech (source, date, author, font-size links).
-_WEB_META_RE = re.compile(r"^(?:来源|稿源|出处|发布时间|发布日期|发稿时间|作者|编辑|责任编辑|浏览次数|点击数|阅读次数|字体)\s*[:：]|^【字体")
+_WEB_META_RE = re.compile(
+    r"^(?:来源|稿源|出处|发布时间|发布日期|发稿时间|作者|编辑|责任编辑|浏览次数|点击数|阅读次数|字体)\s*[:：]|^【字体"
+)
 
 
 def title_from_text(text: str) -> str:
@@ -816,9 +901,12 @@ def title_from_text(text: str) -> str:
         line = line.strip()
         if not line or _WEB_META_RE.match(line):
             continue
-        if len(line) <= 40 and not re.search(r"[。！？；;!?，,：:]$", line) and (
-            _TITLE_RE.search(line) or len(line) <= 30
-        ) and not re.match(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[)）]", line):
+        if (
+            len(line) <= 40
+            and not re.search(r"[。！？；;!?，,：:]$", line)
+            and (_TITLE_RE.search(line) or len(line) <= 30)
+            and not re.match(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[)）]", line)
+        ):
             return line
         return ""
     return ""
@@ -860,7 +948,10 @@ def display_name(name: str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         shown = raw.decode("utf-8", errors="backslashreplace")
         how = "undecodable bytes shown as \\x.."
-    return shown, f"the file name is not UTF-8 ({how}: {shown}); rename the file to keep this name stable"
+    return (
+        shown,
+        f"the file name is not UTF-8 ({how}: {shown}); rename the file to keep this name stable",
+    )
 
 
 _UNSAFE_ID_RE = re.compile(r"[\\/\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -1050,7 +1141,10 @@ def load_corpus(
         report.warnings.append({"file": str(metadata_path), "message": problem})
     if files is None and not raw_dir.is_dir():
         report.warnings.append(
-            {"file": str(raw_dir), "message": f"the folder of speeches {raw_dir} does not exist (or is not a folder)"}
+            {
+                "file": str(raw_dir),
+                "message": f"the folder of speeches {raw_dir} does not exist (or is not a folder)",
+            }
         )
     paths = list(files) if files is not None else iter_speech_files(raw_dir)
     if progress:
@@ -1062,7 +1156,9 @@ def load_corpus(
     used_ids: set[str] = set()
     matched_rows: set[str] = set()
     for path in paths:
-        relative = path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
+        relative = (
+            path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
+        )
         name, name_note = display_name(relative)
         if name_note is not None:
             report.warnings.append({"file": name, "message": name_note})
@@ -1072,7 +1168,9 @@ def load_corpus(
             report.skipped.append({"file": name, "reason": str(exc).split(": ", 1)[-1]})
             continue
         except OSError as exc:
-            report.skipped.append({"file": name, "reason": f"could not be read ({exc.strerror or exc})"})
+            report.skipped.append(
+                {"file": name, "reason": f"could not be read ({exc.strerror or exc})"}
+            )
             continue
         cleaned = cleaner(read.text)
         if count_cjk(cleaned.text) == 0:
@@ -1099,7 +1197,10 @@ def load_corpus(
         doc_id = safe_doc_id(wanted)
         if doc_id != wanted:
             report.warnings.append(
-                {"file": name, "message": f"doc_id {wanted!r} cannot be used as a file name; using {doc_id!r}"}
+                {
+                    "file": name,
+                    "message": f"doc_id {wanted!r} cannot be used as a file name; using {doc_id!r}",
+                }
             )
         if doc_id in used_ids:
             doc_id = _unique_doc_id(doc_id, path.suffix.lstrip(".").lower(), used_ids)
@@ -1123,7 +1224,10 @@ def load_corpus(
         converted = cleaned.changed_chars.get("traditional_to_simplified", 0)
         if converted:
             report.warnings.append(
-                {"file": name, "message": f"traditional characters converted to simplified ({converted} characters)"}
+                {
+                    "file": name,
+                    "message": f"traditional characters converted to simplified ({converted} characters)",
+                }
             )
         report.loaded.append(
             {
@@ -1139,7 +1243,9 @@ def load_corpus(
             }
         )
     if near_duplicate_threshold <= 1:
-        pairs = find_near_duplicates([(speech.file, speech.text) for speech in speeches], near_duplicate_threshold)
+        pairs = find_near_duplicates(
+            [(speech.file, speech.text) for speech in speeches], near_duplicate_threshold
+        )
         for pair in pairs:
             report.near_duplicates.append(pair)
             report.warnings.append(
@@ -1184,7 +1290,11 @@ def _append_metadata_row(metadata_path: Path, row: dict[str, str]) -> None:
         existing = metadata_path.read_text(encoding="utf-8-sig")
         if existing and not existing.endswith("\n"):
             existing += "\n"
-        header = next(csv.reader(io.StringIO(existing)), list(METADATA_COLUMNS)) if existing.strip() else list(METADATA_COLUMNS)
+        header = (
+            next(csv.reader(io.StringIO(existing)), list(METADATA_COLUMNS))
+            if existing.strip()
+            else list(METADATA_COLUMNS)
+        )
     else:
         existing, header = "", list(METADATA_COLUMNS)
     buffer = io.StringIO()
@@ -1234,7 +1344,9 @@ def add_speeches(
     existing, _ = load_corpus(raw_dir, None, cleaner, near_duplicate_threshold=2.0)
     known = {sha256_text(speech.text): speech.file for speech in existing}
     existing_shingles = [(speech.file, shingles(speech.text)) for speech in existing]
-    taken_ids = {speech.doc_id for speech in existing} | set(read_metadata(metadata_path).rows_by_file)
+    taken_ids = {speech.doc_id for speech in existing} | set(
+        read_metadata(metadata_path).rows_by_file
+    )
     results = []
     for source in sources:
         source = Path(source)
@@ -1244,22 +1356,36 @@ def add_speeches(
             results.append(AddResult(str(source), "refused", str(exc)))
             continue
         except OSError as exc:
-            results.append(AddResult(str(source), "refused", f"{source}: could not be read ({exc.strerror or exc})"))
+            results.append(
+                AddResult(
+                    str(source), "refused", f"{source}: could not be read ({exc.strerror or exc})"
+                )
+            )
             continue
         cleaned = cleaner(text)
         if count_cjk(cleaned.text) == 0:
-            results.append(AddResult(str(source), "refused", f"{source.name}: no text after cleaning"))
+            results.append(
+                AddResult(str(source), "refused", f"{source.name}: no text after cleaning")
+            )
             continue
         digest = sha256_text(cleaned.text)
         if digest in known:
             results.append(
-                AddResult(str(source), "refused", f"{source.name}: the same speech is already in the corpus as {known[digest]}")
+                AddResult(
+                    str(source),
+                    "refused",
+                    f"{source.name}: the same speech is already in the corpus as {known[digest]}",
+                )
             )
             continue
         target = raw_dir / source.name
         if target.exists():
             results.append(
-                AddResult(str(source), "refused", f"{source.name}: {target} already exists; rename the file to add it")
+                AddResult(
+                    str(source),
+                    "refused",
+                    f"{source.name}: {target} already exists; rename the file to add it",
+                )
             )
             continue
         from .io import write_bytes
@@ -1280,7 +1406,12 @@ def add_speeches(
         while doc_id in taken_ids:
             doc_id = f"{doc_id}_"
         taken_ids.add(doc_id)
-        row = {"doc_id": doc_id, "file": source.name, "title": title_from_text(cleaned.text), **metadata}
+        row = {
+            "doc_id": doc_id,
+            "file": source.name,
+            "title": title_from_text(cleaned.text),
+            **metadata,
+        }
         message = f"added as {target}"
         try:
             _append_metadata_row(Path(metadata_path), row)

@@ -156,7 +156,9 @@ def fit_tfidf(
         If the units have no token at all (scikit-learn: empty vocabulary).
     """
     texts = units["text"].astype(str).tolist()
-    vectorizer = build_tfidf_vectorizer(analyzer, sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df)
+    vectorizer = build_tfidf_vectorizer(
+        analyzer, sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df
+    )
     weights = sparse.csr_matrix(vectorizer.fit_transform(texts))
     counter = CountVectorizer(
         analyzer=analyzer, lowercase=False, token_pattern=None, vocabulary=vectorizer.vocabulary_
@@ -223,8 +225,9 @@ def top_keywords(fit: TfidfFit, top_n: int = 15) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns_out)
 
 
-def keywords_by_speech(units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15,
-                       sublinear_tf: bool = False) -> pd.DataFrame:
+def keywords_by_speech(
+    units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15, sublinear_tf: bool = False
+) -> pd.DataFrame:
     """Top TF-IDF keywords of each speech, with the speeches as the documents.
 
     Parameters
@@ -249,8 +252,9 @@ def keywords_by_speech(units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15,
     return table.drop(columns=[c for c in ("unit_id", "section_path") if c in table.columns])
 
 
-def keywords_by_section(units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15,
-                        sublinear_tf: bool = False) -> pd.DataFrame:
+def keywords_by_section(
+    units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15, sublinear_tf: bool = False
+) -> pd.DataFrame:
     """Top TF-IDF keywords of each top-level section, with all sections of all speeches as the documents.
 
     Parameters
@@ -335,30 +339,38 @@ def keyness_statistics(
     n = a + b + c + d
     row_term = a + b
     row_other = c + d
-    expected = np.stack([
-        row_term * float(total_target) / n,
-        row_term * float(total_reference) / n,
-        row_other * float(total_target) / n,
-        row_other * float(total_reference) / n,
-    ])
+    expected = np.stack(
+        [
+            row_term * float(total_target) / n,
+            row_term * float(total_reference) / n,
+            row_other * float(total_target) / n,
+            row_other * float(total_reference) / n,
+        ]
+    )
     deviation = np.abs(observed - expected)
     correction = np.minimum(0.5, deviation) if yates else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        chi2_unsigned = np.where(expected > 0, (deviation - correction) ** 2 / expected, 0.0).sum(axis=0)
+        chi2_unsigned = np.where(expected > 0, (deviation - correction) ** 2 / expected, 0.0).sum(
+            axis=0
+        )
         log_terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
     g2_unsigned = np.maximum(2.0 * log_terms.sum(axis=0), 0.0)
     # a > E exactly when a / total_target > b / total_reference (compared without rounding)
     sign = np.sign(a * float(total_reference) - b * float(total_target))
     rate_target = np.where(a > 0, a, 0.5) / max(float(total_target), 1.0)
     rate_reference = np.where(b > 0, b, 0.5) / max(float(total_reference), 1.0)
-    return pd.DataFrame({
-        "chi2": np.where(chi2_unsigned > 0, sign * chi2_unsigned, 0.0),
-        "p": chi2_distribution.sf(chi2_unsigned, 1),
-        "g2": np.where(g2_unsigned > 0, sign * g2_unsigned, 0.0),
-        "p_g2": chi2_distribution.sf(g2_unsigned, 1),
-        "log_ratio": np.log2(rate_target / rate_reference),
-        "direction": np.select([sign > 0, sign < 0], ["target", "reference"], default="neither"),
-    })
+    return pd.DataFrame(
+        {
+            "chi2": np.where(chi2_unsigned > 0, sign * chi2_unsigned, 0.0),
+            "p": chi2_distribution.sf(chi2_unsigned, 1),
+            "g2": np.where(g2_unsigned > 0, sign * g2_unsigned, 0.0),
+            "p_g2": chi2_distribution.sf(g2_unsigned, 1),
+            "log_ratio": np.log2(rate_target / rate_reference),
+            "direction": np.select(
+                [sign > 0, sign < 0], ["target", "reference"], default="neither"
+            ),
+        }
+    )
 
 
 def keyness(
@@ -417,16 +429,20 @@ def keyness(
     n_reference = np.array([reference_counts.get(term, 0) for term in terms], dtype=np.int64)
     total_target = int(sum(target_counts.values()))
     total_reference = int(sum(reference_counts.values()))
-    table = pd.DataFrame({
-        "term": terms,
-        "n_target": n_target,
-        "n_reference": n_reference,
-        "total_target": total_target,
-        "total_reference": total_reference,
-        "rate_target_per_1k": 1000.0 * n_target / max(total_target, 1),
-        "rate_reference_per_1k": 1000.0 * n_reference / max(total_reference, 1),
-    })
-    statistics = keyness_statistics(n_target, n_reference, total_target, total_reference, yates=yates)
+    table = pd.DataFrame(
+        {
+            "term": terms,
+            "n_target": n_target,
+            "n_reference": n_reference,
+            "total_target": total_target,
+            "total_reference": total_reference,
+            "rate_target_per_1k": 1000.0 * n_target / max(total_target, 1),
+            "rate_reference_per_1k": 1000.0 * n_reference / max(total_reference, 1),
+        }
+    )
+    statistics = keyness_statistics(
+        n_target, n_reference, total_target, total_reference, yates=yates
+    )
     table = pd.concat([table, statistics], axis=1)
     table = table[table["n_target"] + table["n_reference"] >= min_count]
     table = table.sort_values([measure, "term"], ascending=[False, True], kind="mergesort")
@@ -458,7 +474,9 @@ def keyness_by_speech(
     """
     doc_ids = sorted(set(units["doc_id"]))
     if len(doc_ids) < 2:
-        return pd.DataFrame(columns=["doc_id", "term", "n_target", "n_reference", "chi2", "p", "g2", "p_g2"])
+        return pd.DataFrame(
+            columns=["doc_id", "term", "n_target", "n_reference", "chi2", "p", "g2", "p_g2"]
+        )
     tables = []
     for doc_id in doc_ids:
         table = keyness(units, doc_id, yates=yates, measure=measure, min_count=min_count)
@@ -467,7 +485,9 @@ def keyness_by_speech(
     return pd.concat(tables, ignore_index=True)
 
 
-def top_keyness(keyness_table: pd.DataFrame, top_n: int = 15, measure: str = "chi2") -> pd.DataFrame:
+def top_keyness(
+    keyness_table: pd.DataFrame, top_n: int = 15, measure: str = "chi2"
+) -> pd.DataFrame:
     """The ``top_n`` terms of each speech with the strongest positive keyness.
 
     Parameters
@@ -486,7 +506,9 @@ def top_keyness(keyness_table: pd.DataFrame, top_n: int = 15, measure: str = "ch
         per ``doc_id``, strongest first, with a ``rank`` column.
     """
     positive = keyness_table[keyness_table[measure] > 0]
-    positive = positive.sort_values(["doc_id", measure, "term"], ascending=[True, False, True], kind="mergesort")
+    positive = positive.sort_values(
+        ["doc_id", measure, "term"], ascending=[True, False, True], kind="mergesort"
+    )
     top = positive.groupby("doc_id", sort=True).head(top_n).copy()
     top.insert(1, "rank", top.groupby("doc_id").cumcount() + 1)
     return top.reset_index(drop=True)
@@ -520,10 +542,16 @@ def cosine_similarity_matrix(fit: TfidfFit) -> pd.DataFrame:
     np.fill_diagonal(similarity, np.where(norms > 0, 1.0, 0.0))
     labels = fit.units["unit_id"] if "unit_id" in fit.units else fit.units.index
     labels = [str(label) for label in labels]
-    return pd.DataFrame(similarity, index=pd.Index(labels, name="doc_id"), columns=pd.Index(labels, name="other_doc_id"))
+    return pd.DataFrame(
+        similarity,
+        index=pd.Index(labels, name="doc_id"),
+        columns=pd.Index(labels, name="other_doc_id"),
+    )
 
 
-def speech_similarity(units: pd.DataFrame, analyzer: Analyzer, sublinear_tf: bool = False) -> pd.DataFrame:
+def speech_similarity(
+    units: pd.DataFrame, analyzer: Analyzer, sublinear_tf: bool = False
+) -> pd.DataFrame:
     """Cosine similarity of every pair of speeches on their TF-IDF vectors (long form).
 
     Parameters
@@ -583,7 +611,9 @@ def speech_titles(speeches: pd.DataFrame) -> dict[str, str]:
     speeches : DataFrame
         One row per speech with ``doc_id`` and ``title`` (``corpus.speeches_frame()``).
     """
-    titles = speeches["title"].fillna("").astype(str) if "title" in speeches else [""] * len(speeches)
+    titles = (
+        speeches["title"].fillna("").astype(str) if "title" in speeches else [""] * len(speeches)
+    )
     return dict(zip(speeches["doc_id"].astype(str), titles, strict=True))
 
 
@@ -687,15 +717,23 @@ def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
     results.tables["keywords_by_speech"] = top_keywords(document_fit, options.top_n).drop(
         columns=["unit_id", "section_path"]
     )
-    results.tables["keywords_by_section"] = keywords_by_section(sections, analyzer, options.top_n,
-                                                                options.sublinear_tf)
+    results.tables["keywords_by_section"] = keywords_by_section(
+        sections, analyzer, options.top_n, options.sublinear_tf
+    )
     if len(documents) >= 2:
-        results.tables["keyness"] = keyness_by_speech(documents, yates=options.keyness_yates,
-                                                      measure=options.keyness_measure,
-                                                      min_count=options.keyness_min_count)
-        results.tables["speech_similarity"] = similarity_long(cosine_similarity_matrix(document_fit))
+        results.tables["keyness"] = keyness_by_speech(
+            documents,
+            yates=options.keyness_yates,
+            measure=options.keyness_measure,
+            min_count=options.keyness_min_count,
+        )
+        results.tables["speech_similarity"] = similarity_long(
+            cosine_similarity_matrix(document_fit)
+        )
     else:
-        results.messages.append("keyness and speech similarity skipped: they need at least two speeches")
+        results.messages.append(
+            "keyness and speech similarity skipped: they need at least two speeches"
+        )
     return results
 
 
@@ -723,15 +761,28 @@ def run_stage(corpus, params: dict[str, Any], upstream: dict[str, Any]):
     titles = speech_titles(corpus.speeches_frame())
     fit = results.document_fit
     output.data.update(doc_tfidf=fit.weights, terms=fit.terms, doc_ids=fit.units["doc_id"].tolist())
-    output.add_figure("keywords_per_speech", plot_keywords_per_speech(results.tables["keywords_by_speech"], titles))
+    output.add_figure(
+        "keywords_per_speech",
+        plot_keywords_per_speech(results.tables["keywords_by_speech"], titles),
+    )
     if "keyness" in results.tables:
-        output.add_figure("keyness", plot_keyness(results.tables["keyness"], titles, options.top_n,
-                                                  options.keyness_measure))
+        output.add_figure(
+            "keyness",
+            plot_keyness(results.tables["keyness"], titles, options.top_n, options.keyness_measure),
+        )
     if "speech_similarity" in results.tables:
-        output.add_figure("similarity_heatmap", plot_similarity_heatmap(results.tables["speech_similarity"], titles))
+        output.add_figure(
+            "similarity_heatmap",
+            plot_similarity_heatmap(results.tables["speech_similarity"], titles),
+        )
     for doc_id in results.documents["doc_id"]:
-        figure = plot_wordcloud(word_frequencies(results.documents, doc_id), doc_id, titles.get(doc_id, ""),
-                                max_words=options.wordcloud_max_words, random_state=options.seed)
+        figure = plot_wordcloud(
+            word_frequencies(results.documents, doc_id),
+            doc_id,
+            titles.get(doc_id, ""),
+            max_words=options.wordcloud_max_words,
+            random_state=options.seed,
+        )
         output.add_figure(f"wordcloud_{doc_id}", figure)
     return output
 

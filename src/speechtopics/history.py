@@ -17,7 +17,12 @@ from .config import Paths
 from .io import write_bytes
 
 #: Tables kept from the previous run for comparison.
-SNAPSHOT_TABLES = ("corpus_overview.csv", "theme_rates_by_speech.csv", "topic_words.csv", "topic_identity.csv")
+SNAPSHOT_TABLES = (
+    "corpus_overview.csv",
+    "theme_rates_by_speech.csv",
+    "topic_words.csv",
+    "topic_identity.csv",
+)
 PREVIOUS_DIR = "previous"
 
 
@@ -55,15 +60,22 @@ def _read_table(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"doc_id": str})
 
 
-def theme_rate_changes(previous: pd.DataFrame | None, current: pd.DataFrame | None, top: int = 10) -> pd.DataFrame:
+def theme_rate_changes(
+    previous: pd.DataFrame | None, current: pd.DataFrame | None, top: int = 10
+) -> pd.DataFrame:
     """Theme rates per 1,000 tokens (speech × theme) that moved most between two runs."""
     columns = ["doc_id", "theme", "rate_previous", "rate_current", "change"]
     if previous is None or current is None or "rate_per_1k" not in current.columns:
         return pd.DataFrame(columns=columns)
     merged = previous[["doc_id", "theme", "rate_per_1k"]].merge(
-        current[["doc_id", "theme", "rate_per_1k"]], on=["doc_id", "theme"], how="outer", suffixes=("_previous", "_current")
+        current[["doc_id", "theme", "rate_per_1k"]],
+        on=["doc_id", "theme"],
+        how="outer",
+        suffixes=("_previous", "_current"),
     )
-    merged = merged.rename(columns={"rate_per_1k_previous": "rate_previous", "rate_per_1k_current": "rate_current"})
+    merged = merged.rename(
+        columns={"rate_per_1k_previous": "rate_previous", "rate_per_1k_current": "rate_current"}
+    )
     merged["change"] = merged["rate_current"].fillna(0) - merged["rate_previous"].fillna(0)
     merged = merged[merged["change"].abs() > 1e-9]
     order = merged["change"].abs().sort_values(ascending=False, kind="stable").index
@@ -79,11 +91,15 @@ def describe_changes(paths: Paths) -> str:
         return f"no run yet in {paths.processed}; run `speechtopics run` (or make report) first"
     if not previous:
         return "this is the first run: nothing to compare with"
-    lines = [f"previous run {previous.get('finished', '?')} → last run {current.get('finished', '?')}"]
+    lines = [
+        f"previous run {previous.get('finished', '?')} → last run {current.get('finished', '?')}"
+    ]
     before, after = previous.get("speeches", {}), current.get("speeches", {})
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    changed = sorted(d for d in set(before) & set(after) if before[d].get("sha256") != after[d].get("sha256"))
+    changed = sorted(
+        d for d in set(before) & set(after) if before[d].get("sha256") != after[d].get("sha256")
+    )
     lines.append(f"speeches: {len(before)} → {len(after)}")
     for doc_id in added:
         lines.append(f"  + {doc_id}  {after[doc_id].get('file', '')}")
@@ -92,7 +108,10 @@ def describe_changes(paths: Paths) -> str:
     for doc_id in changed:
         lines.append(f"  ~ {doc_id}  {after[doc_id].get('file', '')} (file changed)")
     for section in sorted(set(previous.get("parameters", {})) | set(current.get("parameters", {}))):
-        old, new = previous.get("parameters", {}).get(section), current.get("parameters", {}).get(section)
+        old, new = (
+            previous.get("parameters", {}).get(section),
+            current.get("parameters", {}).get(section),
+        )
         if old != new:
             lines.append(f"parameters [{section}] changed: {old} → {new}")
     for name in sorted(set(previous.get("lexicon", {})) | set(current.get("lexicon", {}))):
@@ -100,14 +119,17 @@ def describe_changes(paths: Paths) -> str:
             lines.append(f"lexicon {name} changed")
 
     moves = theme_rate_changes(
-        _read_table(previous_dir / "theme_rates_by_speech.csv"), _read_table(paths.processed / "theme_rates_by_speech.csv")
+        _read_table(previous_dir / "theme_rates_by_speech.csv"),
+        _read_table(paths.processed / "theme_rates_by_speech.csv"),
     )
     if len(moves):
         lines.append("theme rates that moved most (per 1,000 tokens):")
         for row in moves.itertuples(index=False):
             before_rate = "—" if pd.isna(row.rate_previous) else f"{row.rate_previous:.2f}"
             after_rate = "—" if pd.isna(row.rate_current) else f"{row.rate_current:.2f}"
-            lines.append(f"  {row.doc_id:>8} {row.theme:<8} {before_rate:>7} → {after_rate:>7}  ({row.change:+.2f})")
+            lines.append(
+                f"  {row.doc_id:>8} {row.theme:<8} {before_rate:>7} → {after_rate:>7}  ({row.change:+.2f})"
+            )
     else:
         lines.append("theme rates: unchanged")
 
@@ -115,8 +137,7 @@ def describe_changes(paths: Paths) -> str:
     if identity is not None and len(identity):
         status = identity["status"].value_counts().to_dict()
         lines.append(
-            "topics: "
-            + ", ".join(f"{count} {name}" for name, count in sorted(status.items()))
+            "topics: " + ", ".join(f"{count} {name}" for name, count in sorted(status.items()))
         )
         for row in identity.itertuples(index=False):
             if row.status == "new":
@@ -124,5 +145,7 @@ def describe_changes(paths: Paths) -> str:
             elif row.status == "vanished":
                 lines.append(f"  vanished topic {row.topic}: {row.label}")
             elif row.status == "matched" and row.distance > 0.05:
-                lines.append(f"  shifted  topic {row.topic}: {row.label} (moved {row.distance:.3f})")
+                lines.append(
+                    f"  shifted  topic {row.topic}: {row.label} (moved {row.distance:.3f})"
+                )
     return "\n".join(lines)

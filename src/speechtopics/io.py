@@ -45,7 +45,9 @@ def write_text(path: Path, text: str) -> Path:
 
 def write_json(path: Path, data: Any) -> Path:
     """Write ``data`` as indented UTF-8 JSON (keys sorted) atomically."""
-    return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+    return write_text(
+        path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+    )
 
 
 def write_table(path: Path, table: pd.DataFrame, float_format: str = "%.6g") -> Path:

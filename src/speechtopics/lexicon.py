@@ -81,7 +81,9 @@ def _decode_utf8(path: Path, data: bytes) -> str:
                 guess = " (it looks like GBK/GB18030)"
             except UnicodeDecodeError:
                 pass
-        raise LexiconError(f"{path}, line {line}: not UTF-8 text{guess}; re-save the file as UTF-8") from exc
+        raise LexiconError(
+            f"{path}, line {line}: not UTF-8 text{guess}; re-save the file as UTF-8"
+        ) from exc
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -89,7 +91,9 @@ def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_LEXICON_BYTES:
-            raise LexiconError(f"{path}: {size / 1e6:.0f} MB is too large for a lexicon file; is it the right file?")
+            raise LexiconError(
+                f"{path}: {size / 1e6:.0f} MB is too large for a lexicon file; is it the right file?"
+            )
         return path.read_bytes()
     except IsADirectoryError as exc:
         raise LexiconError(f"{path}: is a folder, not a file") from exc
@@ -139,7 +143,9 @@ def load_userdict(path: Path) -> list[UserDictEntry]:
         if rest and rest[0].isdecimal():
             freq = int(rest.pop(0))
             if freq <= 0:
-                raise LexiconError(f"{path}, line {number}: frequency must be a positive whole number")
+                raise LexiconError(
+                    f"{path}, line {number}: frequency must be a positive whole number"
+                )
         if rest:
             candidate = rest.pop(0)
             if not _POS_RE.match(candidate):
@@ -149,7 +155,9 @@ def load_userdict(path: Path) -> list[UserDictEntry]:
                 )
             pos = candidate
         if rest:
-            raise LexiconError(f"{path}, line {number}: frequency must come before the tag: {line!r}")
+            raise LexiconError(
+                f"{path}, line {number}: frequency must come before the tag: {line!r}"
+            )
         entries.append(UserDictEntry(word, freq, pos))
     return entries
 
@@ -169,7 +177,9 @@ def packaged_stopwords() -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords("zh"))
 
 
-def load_stopwords(path: Path | None, include_packaged: bool = True, keep: frozenset[str] = frozenset()) -> frozenset[str]:
+def load_stopwords(
+    path: Path | None, include_packaged: bool = True, keep: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """Stopwords: the packaged Chinese list plus the project's speech filler.
 
     Parameters
@@ -221,16 +231,22 @@ def load_themes(path: Path) -> list[Theme]:
         line = _table_line(text, name)
         if not isinstance(table, dict):
             raise LexiconError(
-                f"{path}, line {line}: {name!r} must be a table ([\"{name}\"]) with label, definition and terms"
+                f'{path}, line {line}: {name!r} must be a table (["{name}"]) with label, definition and terms'
             )
         terms = table.get("terms")
-        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(isinstance(t, str) and t.strip() for t in terms)
+        ):
             raise LexiconError(
-                f"{path}, line {line}: theme [{name}] needs terms = [\"...\", ...] (a non-empty list of words)"
+                f'{path}, line {line}: theme [{name}] needs terms = ["...", ...] (a non-empty list of words)'
             )
         for key in ("label", "definition"):
             if key in table and not isinstance(table[key], str):
-                raise LexiconError(f"{path}, line {line}: theme [{name}] {key} must be a quoted string")
+                raise LexiconError(
+                    f"{path}, line {line}: theme [{name}] {key} must be a quoted string"
+                )
         themes.append(
             Theme(
                 name=name,
@@ -262,6 +278,8 @@ def load_synonyms(path: Path) -> dict[str, str]:
     for number, line in _read_lines(path):
         fields = line.split()
         if len(fields) != 2:
-            raise LexiconError(f"{path}, line {number}: write 'variant canonical' (two fields), got {line!r}")
+            raise LexiconError(
+                f"{path}, line {number}: write 'variant canonical' (two fields), got {line!r}"
+            )
         pairs[fields[0]] = fields[1]
     return pairs

@@ -38,7 +38,6 @@ from .lexicon import Theme, file_sha256, load_themes, load_word_list
 from .segment import Unit, group_units, segment_speech, top_level_sections
 from .tokenize import Tokenizer, TokenizerSettings
 
-
 # --------------------------------------------------------------------------- building blocks
 
 
@@ -63,14 +62,19 @@ def tokenizer_settings(params: dict[str, Any]) -> TokenizerSettings:
     )
 
 
-def build_tokenizer(paths: Paths, params: dict[str, Any], themes: Sequence[Theme] = ()) -> Tokenizer:
+def build_tokenizer(
+    paths: Paths, params: dict[str, Any], themes: Sequence[Theme] = ()
+) -> Tokenizer:
     """The project's tokenizer: lexicon folder, settings and backend from the parameters.
 
     Theme terms are never dropped as stopwords.
     """
     keep = {term for theme in themes for term in theme.terms}
     return Tokenizer.from_lexicon(
-        paths.lexicon, settings=tokenizer_settings(params), backend=params["tokenize"]["backend"], keep=keep
+        paths.lexicon,
+        settings=tokenizer_settings(params),
+        backend=params["tokenize"]["backend"],
+        keep=keep,
     )
 
 
@@ -101,7 +105,9 @@ def call_cached(memorized, *args, force: bool = False) -> tuple[Any, str]:
         output = memorized(*args)
     for warning in caught:
         if "Exception while loading results" not in str(warning.message):
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     if any("Exception while loading results" in str(w.message) for w in caught):
         return output, "repaired"
     return output, "reused" if in_cache else "recomputed"
@@ -209,10 +215,15 @@ class Corpus:
                 for group in groups
             ]
         frame = pd.DataFrame(
-            [{key: group[key] for key in ("doc_id", "unit_id", "section_path", "text")} for group in groups]
+            [
+                {key: group[key] for key in ("doc_id", "unit_id", "section_path", "text")}
+                for group in groups
+            ]
         )
         if frame.empty:
-            return pd.DataFrame(columns=["doc_id", "unit_id", "section_path", "text", "tokens", "n_tokens"])
+            return pd.DataFrame(
+                columns=["doc_id", "unit_id", "section_path", "text", "tokens", "n_tokens"]
+            )
         frame["tokens"] = token_lists
         frame["n_tokens"] = frame["tokens"].map(len)
         return frame
@@ -259,7 +270,9 @@ def load(
     params = load_params() if params is None else params
     paths = default_paths(params) if paths is None else paths
     themes = load_themes(paths.themes)
-    speeches, report = load_corpus(paths.raw, paths.metadata, build_cleaner(paths, params), progress=progress)
+    speeches, report = load_corpus(
+        paths.raw, paths.metadata, build_cleaner(paths, params), progress=progress
+    )
     units: list[Unit] = []
     for speech in speeches:
         units.extend(segment_speech(speech.doc_id, speech.text))
@@ -304,17 +317,49 @@ def load_report_table(report: LoadReport) -> pd.DataFrame:
     """One row per file: loaded, skipped or duplicate, with the reason."""
     rows = []
     for row in report.loaded:
-        rows.append({"file": row["file"], "status": "loaded", "doc_id": row["doc_id"], "format": row["format"],
-                     "encoding": row["encoding"], "reason": ""})
+        rows.append(
+            {
+                "file": row["file"],
+                "status": "loaded",
+                "doc_id": row["doc_id"],
+                "format": row["format"],
+                "encoding": row["encoding"],
+                "reason": "",
+            }
+        )
     for row in report.duplicates:
-        rows.append({"file": row["file"], "status": "duplicate", "doc_id": "", "format": "", "encoding": "",
-                     "reason": f"same text as {row['duplicate_of']}"})
+        rows.append(
+            {
+                "file": row["file"],
+                "status": "duplicate",
+                "doc_id": "",
+                "format": "",
+                "encoding": "",
+                "reason": f"same text as {row['duplicate_of']}",
+            }
+        )
     for row in report.skipped:
-        rows.append({"file": row["file"], "status": "skipped", "doc_id": "", "format": "", "encoding": "",
-                     "reason": row["reason"]})
+        rows.append(
+            {
+                "file": row["file"],
+                "status": "skipped",
+                "doc_id": "",
+                "format": "",
+                "encoding": "",
+                "reason": row["reason"],
+            }
+        )
     for row in report.warnings:
-        rows.append({"file": row["file"], "status": "warning", "doc_id": "", "format": "", "encoding": "",
-                     "reason": row["message"]})
+        rows.append(
+            {
+                "file": row["file"],
+                "status": "warning",
+                "doc_id": "",
+                "format": "",
+                "encoding": "",
+                "reason": row["message"],
+            }
+        )
     columns = ["file", "status", "doc_id", "format", "encoding", "reason"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -344,7 +389,9 @@ def corpus_overview(corpus: Corpus) -> pd.DataFrame:
             "sections": len(top_level_sections(doc_units)),
             "paragraphs": len(body),
             "tokens": int(body["n_tokens"].sum()) if len(body) else 0,
-            "types": len({token for tokens in body["tokens"] for token in tokens}) if len(body) else 0,
+            "types": len({token for tokens in body["tokens"] for token in tokens})
+            if len(body)
+            else 0,
         }
         assert speech.clean is not None
         for rule, removed in speech.clean.removed_chars.items():
@@ -422,7 +469,9 @@ class StageSpec:
     prepare: str | None = None
 
 
-def _overview_stage(corpus: Corpus, params: dict[str, Any], upstream: dict[str, StageOutput]) -> StageOutput:
+def _overview_stage(
+    corpus: Corpus, params: dict[str, Any], upstream: dict[str, StageOutput]
+) -> StageOutput:
     from .plots.corpus import plot_corpus_overview
 
     output = StageOutput()
@@ -443,7 +492,12 @@ STAGES: tuple[StageSpec, ...] = (
         params=("analysis", "themes"),
         uses_lexicon=("themes", "formulations"),
     ),
-    StageSpec("topic_models", "speechtopics.topics:fit_stage", params=("topics",), uses_lexicon=("themes",)),
+    StageSpec(
+        "topic_models",
+        "speechtopics.topics:fit_stage",
+        params=("topics",),
+        uses_lexicon=("themes",),
+    ),
     StageSpec(
         "topics",
         "speechtopics.topics:run_stage",
@@ -451,7 +505,12 @@ STAGES: tuple[StageSpec, ...] = (
         depends=("topic_models",),
         prepare="speechtopics.topics:topic_identity",
     ),
-    StageSpec("cluster", "speechtopics.cluster:run_stage", params=("analysis", "cluster"), depends=("topics",)),
+    StageSpec(
+        "cluster",
+        "speechtopics.cluster:run_stage",
+        params=("analysis", "cluster"),
+        depends=("topics",),
+    ),
     StageSpec(
         "report",
         "speechtopics.report:run_stage",
@@ -478,9 +537,17 @@ def corpus_key(corpus: Corpus) -> str:
     digest = hashlib.sha256()
     digest.update(corpus.tokenizer.cache_key.encode())
     for speech in corpus.speeches:
-        digest.update(json.dumps([speech.doc_id, speech.title, sorted(speech.meta.items())], ensure_ascii=False).encode())
+        digest.update(
+            json.dumps(
+                [speech.doc_id, speech.title, sorted(speech.meta.items())], ensure_ascii=False
+            ).encode()
+        )
     for unit in corpus.units:
-        digest.update(json.dumps([unit.to_dict(), corpus.tokens.get(unit.unit_id, [])], ensure_ascii=False).encode())
+        digest.update(
+            json.dumps(
+                [unit.to_dict(), corpus.tokens.get(unit.unit_id, [])], ensure_ascii=False
+            ).encode()
+        )
     return digest.hexdigest()
 
 
@@ -489,7 +556,11 @@ def _source_hash(function: str) -> str:
     module_name = function.split(":")[0]
     module = importlib.import_module(module_name)
     plots_dir = Path(__file__).with_name("plots")
-    files = [Path(module.__file__), plots_dir / "__init__.py", plots_dir / f"{module_name.rsplit('.', 1)[-1]}.py"]
+    files = [
+        Path(module.__file__),
+        plots_dir / "__init__.py",
+        plots_dir / f"{module_name.rsplit('.', 1)[-1]}.py",
+    ]
     digest = hashlib.sha256()
     for path in files:
         if path.exists():
@@ -497,7 +568,13 @@ def _source_hash(function: str) -> str:
     return digest.hexdigest()
 
 
-def stage_key(spec: StageSpec, corpus_hash: str, params: dict[str, Any], paths: Paths, upstream_keys: dict[str, str]) -> str:
+def stage_key(
+    spec: StageSpec,
+    corpus_hash: str,
+    params: dict[str, Any],
+    paths: Paths,
+    upstream_keys: dict[str, str],
+) -> str:
     """Cache key of a stage: corpus, its parameters, lexicon files, code and upstream stages."""
     payload = {
         "stage": spec.name,
@@ -508,11 +585,20 @@ def stage_key(spec: StageSpec, corpus_hash: str, params: dict[str, Any], paths: 
         "upstream": {name: upstream_keys.get(name, "unavailable") for name in spec.depends},
         "version": __version__,
     }
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
-def _compute_stage(name: str, key: str, function: str, corpus: Corpus, params: dict[str, Any],
-                   upstream: dict[str, StageOutput], prepared: dict[str, Any] | None = None) -> StageOutput:
+def _compute_stage(
+    name: str,
+    key: str,
+    function: str,
+    corpus: Corpus,
+    params: dict[str, Any],
+    upstream: dict[str, StageOutput],
+    prepared: dict[str, Any] | None = None,
+) -> StageOutput:
     """Run one stage (cached by ``name`` and ``key`` only)."""
     stage_function = _resolve(function)
     assert stage_function is not None
@@ -527,7 +613,9 @@ def stages_to_run(selected: Sequence[str] | None) -> list[str]:
         return list(STAGE_NAMES)
     unknown = [name for name in selected if name not in STAGE_NAMES]
     if unknown:
-        raise ValueError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")
+        raise ValueError(
+            f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}"
+        )
     chosen = set(selected)
     for spec in STAGES:
         if chosen.intersection(spec.depends):
@@ -553,12 +641,16 @@ class RunSummary:
     outputs: dict[str, str] = field(default_factory=dict)
 
     def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
-        self.rows.append({"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail})
+        self.rows.append(
+            {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
+        )
 
     def format(self) -> str:
         lines = ["stage       status      seconds  detail"]
         for row in self.rows:
-            lines.append(f"{row['stage']:<11} {row['status']:<11} {row['seconds']:>7.2f}  {row['detail']}")
+            lines.append(
+                f"{row['stage']:<11} {row['status']:<11} {row['seconds']:>7.2f}  {row['detail']}"
+            )
         recomputed = [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
         if recomputed:
             lines.append(f"recomputed: {', '.join(recomputed)}")
@@ -639,8 +731,14 @@ def run(
         lock.release()
 
 
-def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | None, force: bool,
-                progress: bool, echo: Callable[[str], None]) -> RunSummary:
+def _run_locked(
+    paths: Paths,
+    params: dict[str, Any],
+    stages: Sequence[str] | None,
+    force: bool,
+    progress: bool,
+    echo: Callable[[str], None],
+) -> RunSummary:
     from .history import snapshot_previous_run
 
     summary = RunSummary()
@@ -674,7 +772,9 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         return summary
 
     memory = cache_memory(paths)
-    cached_stage = memory.cache(_compute_stage, ignore=["function", "corpus", "params", "upstream", "prepared"])
+    cached_stage = memory.cache(
+        _compute_stage, ignore=["function", "corpus", "params", "upstream", "prepared"]
+    )
     corpus_hash = corpus_key(corpus)
     rerun = set(stages_to_run(stages)) if stages else set()
     needed = set(stages_needed(sorted(rerun))) if stages else set(STAGE_NAMES)
@@ -700,9 +800,19 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
             hook = _resolve(spec.prepare)(outputs, paths)
             prepared = hook.get("key") or None
             key = hashlib.sha256(
-                (key + json.dumps(prepared, ensure_ascii=False, sort_keys=True, default=str)).encode()
+                (
+                    key + json.dumps(prepared, ensure_ascii=False, sort_keys=True, default=str)
+                ).encode()
             ).hexdigest()
-            _write_outputs(paths, StageOutput(tables={name: pd.DataFrame(rows) for name, rows in hook.get("tables", {}).items()}), summary)
+            _write_outputs(
+                paths,
+                StageOutput(
+                    tables={
+                        name: pd.DataFrame(rows) for name, rows in hook.get("tables", {}).items()
+                    }
+                ),
+                summary,
+            )
         keys[spec.name] = key
         args = (spec.name, key, spec.function, corpus, params, outputs, prepared)
         recompute = spec.name in rerun or (force and not stages)
@@ -712,8 +822,12 @@ def _run_locked(paths: Paths, params: dict[str, Any], stages: Sequence[str] | No
         outputs[spec.name] = output
         written = _write_outputs(paths, output, summary)
         summary.messages.extend(f"[{spec.name}] {message}" for message in output.messages)
-        summary.add(spec.name, status, time.perf_counter() - t_stage, f"{len(output.tables)} tables, "
-                    f"{len(output.files)} files, {written} written")
+        summary.add(
+            spec.name,
+            status,
+            time.perf_counter() - t_stage,
+            f"{len(output.tables)} tables, {len(output.files)} files, {written} written",
+        )
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -726,8 +840,20 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for name in ("jieba", "rjieba", "gensim", "scikit-learn", "numpy", "scipy", "pandas", "matplotlib",
-                 "wordcloud", "pyLDAvis", "opencc", "joblib"):
+    for name in (
+        "jieba",
+        "rjieba",
+        "gensim",
+        "scikit-learn",
+        "numpy",
+        "scipy",
+        "pandas",
+        "matplotlib",
+        "wordcloud",
+        "pyLDAvis",
+        "opencc",
+        "joblib",
+    ):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
@@ -735,8 +861,9 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def _write_manifest(paths: Paths, params: dict[str, Any], corpus: Corpus, summary: RunSummary,
-                    started: datetime) -> None:
+def _write_manifest(
+    paths: Paths, params: dict[str, Any], corpus: Corpus, summary: RunSummary, started: datetime
+) -> None:
     manifest = {
         "speechtopics_version": __version__,
         "python": platform.python_version(),
@@ -745,9 +872,15 @@ def _write_manifest(paths: Paths, params: dict[str, Any], corpus: Corpus, summar
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus_hash": corpus_key(corpus),
-        "speeches": {speech.doc_id: {"file": speech.file, "sha256": speech.sha256} for speech in corpus.speeches},
+        "speeches": {
+            speech.doc_id: {"file": speech.file, "sha256": speech.sha256}
+            for speech in corpus.speeches
+        },
         "parameters": params,
-        "lexicon": {name: file_sha256(getattr(paths, name)) for name in ("userdict", "stopwords", "themes", "noise", "synonyms", "formulations")},
+        "lexicon": {
+            name: file_sha256(getattr(paths, name))
+            for name in ("userdict", "stopwords", "themes", "noise", "synonyms", "formulations")
+        },
         "stages": summary.rows,
         "outputs": dict(sorted(summary.outputs.items())),
     }

@@ -20,9 +20,7 @@ import pandas as pd
 #: renders on machines without a Chinese system font.
 REPORT_FONT_FILE = "speechtopics-cjk.otf"
 REPORT_FONT_FAMILY = "speechtopics CJK"
-FONT_FACE_CSS = (
-    f"@font-face {{ font-family: '{REPORT_FONT_FAMILY}'; src: url('{REPORT_FONT_FILE}') format('opentype'); }}"
-)
+FONT_FACE_CSS = f"@font-face {{ font-family: '{REPORT_FONT_FAMILY}'; src: url('{REPORT_FONT_FILE}') format('opentype'); }}"
 
 
 def subset_cjk_font(texts: Iterable[str]) -> bytes:
@@ -47,6 +45,7 @@ def subset_cjk_font(texts: Iterable[str]) -> bytes:
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
+
 
 #: One sentence per figure saying how to read it (``{doc_id}`` figures share one).
 CAPTIONS: dict[str, str] = {
@@ -74,7 +73,24 @@ CAPTIONS: dict[str, str] = {
 
 #: Tables shown on the page, in order: (stage, table, heading, columns or None for all, row limit).
 KEY_TABLES: tuple[tuple[str, str, str, tuple[str, ...] | None, int], ...] = (
-    ("overview", "corpus_overview", "语料概览", ("doc_id", "title", "level", "region", "year", "chars_raw", "chars_clean", "sections", "paragraphs", "tokens"), 200),
+    (
+        "overview",
+        "corpus_overview",
+        "语料概览",
+        (
+            "doc_id",
+            "title",
+            "level",
+            "region",
+            "year",
+            "chars_raw",
+            "chars_clean",
+            "sections",
+            "paragraphs",
+            "tokens",
+        ),
+        200,
+    ),
     ("features", "keywords_by_speech", "每篇讲话的关键词（TF-IDF 前 10）", None, 10),
     ("themes", "theme_rates_by_speech", "主题 × 讲话（每千词）", None, 0),
     ("topics", "topic_k_choice", "主题数的选择", None, 20),
@@ -95,14 +111,24 @@ def _table_html(table: pd.DataFrame, columns: tuple[str, ...] | None, limit: int
     if columns is not None:
         table = table[[c for c in columns if c in table.columns]]
     if name == "keywords_by_speech" and {"doc_id", "rank", "term"} <= set(table.columns):
-        table = table[table["rank"] <= limit].pivot_table(index="rank", columns="doc_id", values="term", aggfunc="first")
+        table = table[table["rank"] <= limit].pivot_table(
+            index="rank", columns="doc_id", values="term", aggfunc="first"
+        )
+        table.columns.name = None
         table = table.reset_index()
-    elif name == "theme_rates_by_speech" and {"doc_id", "theme", "rate_per_1k"} <= set(table.columns):
-        table = table.pivot_table(index="theme", columns="doc_id", values="rate_per_1k", aggfunc="first").round(2)
+    elif name == "theme_rates_by_speech" and {"doc_id", "theme", "rate_per_1k"} <= set(
+        table.columns
+    ):
+        table = table.pivot_table(
+            index="theme", columns="doc_id", values="rate_per_1k", aggfunc="first"
+        ).round(2)
+        table.columns.name = None
         table = table.reset_index()
     elif limit:
         table = table.head(limit)
-    return table.to_html(index=False, border=0, classes="table", na_rep="", float_format=lambda x: f"{x:.3g}")
+    return table.to_html(
+        index=False, border=0, classes="table", na_rep="", float_format=lambda x: f"{x:.3g}"
+    )
 
 
 def build_index_html(
@@ -145,7 +171,9 @@ def build_index_html(
                 f"<a href='{html.escape(figure)}.svg'>SVG</a> · <a href='{html.escape(figure)}.png'>PNG</a></figcaption>"
                 "</figure>"
             )
-    ldavis = [name for output in outputs.values() for name in output.files if name.endswith("ldavis.html")]
+    ldavis = [
+        name for output in outputs.values() for name in output.files if name.endswith("ldavis.html")
+    ]
     if ldavis:
         sections.append("<h2 id='ldavis'>交互式主题视图（pyLDAvis）</h2>")
         sections.append(
@@ -166,12 +194,16 @@ def build_index_html(
     )
     libraries = corpus_summary.get("libraries", {})
     sections.append(
-        "<p>" + "，".join(f"{html.escape(k)} {html.escape(str(v))}" for k, v in libraries.items()) + "</p>"
+        "<p>"
+        + "，".join(f"{html.escape(k)} {html.escape(str(v))}" for k, v in libraries.items())
+        + "</p>"
     )
     topics = corpus_summary.get("parameters", {}).get("topics", {})
     if topics:
         sections.append(
-            "<p>主题模型参数：" + "，".join(f"{html.escape(k)} = {html.escape(str(v))}" for k, v in topics.items()) + "</p>"
+            "<p>主题模型参数："
+            + "，".join(f"{html.escape(k)} = {html.escape(str(v))}" for k, v in topics.items())
+            + "</p>"
         )
 
     title = html.escape(str(corpus_summary.get("title", "speechtopics 报告")))

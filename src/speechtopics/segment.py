@@ -33,7 +33,9 @@ _LEVEL_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (3, re.compile(r"^(?P<label>首先|其次|再次|然后|最后)[，,、：:](?P<rest>.+)$")),
 )
 
-_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;…])(?![”’」』）)\"'。！？!?；;…])|(?<=[。！？!?；;][”’」』）)])")
+_SENTENCE_END_RE = re.compile(
+    r"(?<=[。！？!?；;…])(?![”’」』）)\"'。！？!?；;…])|(?<=[。！？!?；;][”’」』）)])"
+)
 _HEADING_END_RE = re.compile(r"[。！？!?]")
 
 GRAINS = ("document", "section", "paragraph", "sentence")
@@ -238,7 +240,11 @@ def outline(units: Sequence[Unit]) -> list[OutlineNode]:
         if unit.role == "title" or unit.sentence_index > 0:
             continue
         for level, (label, heading) in enumerate(
-            ((unit.h1_label, unit.h1_heading), (unit.h2_label, unit.h2_heading), (unit.h3_label, unit.h3_heading)),
+            (
+                (unit.h1_label, unit.h1_heading),
+                (unit.h2_label, unit.h2_heading),
+                (unit.h3_label, unit.h3_heading),
+            ),
             start=1,
         ):
             if not label:
@@ -250,7 +256,11 @@ def outline(units: Sequence[Unit]) -> list[OutlineNode]:
                 order.append((level, label, heading, path))
             counts[path] += 1
     for level, label, heading, path in order:
-        nodes.append(OutlineNode(level=level, label=label, heading=heading, path=path, paragraphs=counts[path]))
+        nodes.append(
+            OutlineNode(
+                level=level, label=label, heading=heading, path=path, paragraphs=counts[path]
+            )
+        )
     return nodes
 
 

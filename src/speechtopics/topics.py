@@ -59,9 +59,9 @@ stage.
 from __future__ import annotations
 
 import html
-import re
 import itertools
 import math
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -2319,16 +2319,30 @@ def topic_identity(upstream: dict[str, Any], paths: Any) -> dict[str, Any]:
     previous_path = paths.processed / "topic_words.csv"
     previous = pd.read_csv(previous_path) if previous_path.exists() else None
     if previous is None or not {"topic", "word", "prob"} <= set(previous.columns) or previous.empty:
-        rows = [{"topic": name, "label": fresh_labels[name], "previous_topic": "", "status": "new", "distance": None}
-                for name in ensemble.names]
-        return {"key": {"names": {name: name for name in ensemble.names}, "labels": {}},
-                "tables": {"topic_identity": rows}}
+        rows = [
+            {
+                "topic": name,
+                "label": fresh_labels[name],
+                "previous_topic": "",
+                "status": "new",
+                "distance": None,
+            }
+            for name in ensemble.names
+        ]
+        return {
+            "key": {"names": {name: name for name in ensemble.names}, "labels": {}},
+            "tables": {"topic_identity": rows},
+        }
     # Both sides as the same top-word table, so they are truncated alike.
     match = match_topics(previous, results.tables["topic_words"])
     previous_labels = (
-        previous.groupby("topic", sort=False)["label"].first().astype(str).to_dict() if "label" in previous else {}
+        previous.groupby("topic", sort=False)["label"].first().astype(str).to_dict()
+        if "label" in previous
+        else {}
     )
-    next_number = max((n for n in map(_topic_number, previous["topic"].unique()) if n), default=0) + 1
+    next_number = (
+        max((n for n in map(_topic_number, previous["topic"].unique()) if n), default=0) + 1
+    )
     names: dict[str, str] = {}
     kept_labels: dict[str, str] = {}
     rows = []
@@ -2338,28 +2352,53 @@ def topic_identity(upstream: dict[str, Any], paths: Any) -> dict[str, Any]:
             new_name = f"T{next_number}"
             next_number += 1
             names[name] = new_name
-            rows.append({"topic": new_name, "label": fresh_labels[name], "previous_topic": "", "status": "new",
-                         "distance": None})
+            rows.append(
+                {
+                    "topic": new_name,
+                    "label": fresh_labels[name],
+                    "previous_topic": "",
+                    "status": "new",
+                    "distance": None,
+                }
+            )
             continue
         previous_name = str(previous_name)
         names[name] = previous_name
         label = previous_labels.get(previous_name, fresh_labels[name])
         if label != fresh_labels[name]:
             kept_labels[previous_name] = label
-        rows.append({"topic": previous_name, "label": label, "previous_topic": previous_name, "status": "matched",
-                     "distance": float(match.distance.get(name, float("nan")))})
+        rows.append(
+            {
+                "topic": previous_name,
+                "label": label,
+                "previous_topic": previous_name,
+                "status": "matched",
+                "distance": float(match.distance.get(name, float("nan"))),
+            }
+        )
     for previous_name in match.vanished:
-        rows.append({"topic": str(previous_name), "label": previous_labels.get(str(previous_name), ""),
-                     "previous_topic": str(previous_name), "status": "vanished", "distance": None})
+        rows.append(
+            {
+                "topic": str(previous_name),
+                "label": previous_labels.get(str(previous_name), ""),
+                "previous_topic": str(previous_name),
+                "status": "vanished",
+                "distance": None,
+            }
+        )
     return {"key": {"names": names, "labels": kept_labels}, "tables": {"topic_identity": rows}}
 
 
 def _reported_order(names: dict[str, str]) -> list[str]:
     """Fit names ordered by the number of the name they are reported under."""
-    return sorted(names, key=lambda fit_name: (_topic_number(names[fit_name]) or 0, names[fit_name]))
+    return sorted(
+        names, key=lambda fit_name: (_topic_number(names[fit_name]) or 0, names[fit_name])
+    )
 
 
-def rename_topics(results: TopicResults, names: dict[str, str], labels: dict[str, str]) -> TopicResults:
+def rename_topics(
+    results: TopicResults, names: dict[str, str], labels: dict[str, str]
+) -> TopicResults:
     """Results with the plain LDA topics renamed (and reordered) as the identity match says.
 
     Parameters
@@ -2384,7 +2423,11 @@ def rename_topics(results: TopicResults, names: dict[str, str], labels: dict[str
             if "label" in table:
                 table["label"] = table["topic"].map(label_of)
             table["_order"] = table["topic"].map({name: i for i, name in enumerate(new_names)})
-            tables[table_name] = table.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+            tables[table_name] = (
+                table.sort_values("_order", kind="stable")
+                .drop(columns="_order")
+                .reset_index(drop=True)
+            )
     for table_name in ("doc_topic", "speech_topic", "section_topic"):
         if table_name in tables:
             table = tables[table_name].rename(columns=names)
@@ -2400,7 +2443,12 @@ def rename_topics(results: TopicResults, names: dict[str, str], labels: dict[str
     return renamed
 
 
-def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any], prepared: dict[str, Any] | None = None):
+def run_stage(
+    corpus: Any,
+    params: dict[str, Any],
+    upstream: dict[str, Any],
+    prepared: dict[str, Any] | None = None,
+):
     """The ``topics`` stage: tables, figures and the pyLDAvis page of the topic analysis.
 
     Takes the fits from the ``topic_models`` stage when given (else fits
@@ -2483,7 +2531,10 @@ def run_stage(corpus: Any, params: dict[str, Any], upstream: dict[str, Any], pre
                 [sum(count for _, count in doc) for doc in bow],
                 ensemble.vocab,
                 term_frequency(ensemble.dictionary, bow),
-                labels=[_name_and_label(name, label) for name, label in zip(names, results.lda_labels, strict=True)],
+                labels=[
+                    _name_and_label(name, label)
+                    for name, label in zip(names, results.lda_labels, strict=True)
+                ],
             )
     if "theme_topic_by_speech" in results.tables:
         output.add_figure(

@@ -21,7 +21,6 @@ if os.environ.get("MPLBACKEND") is None and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -84,7 +83,11 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 def save_figure(
-    fig: Figure, folder: Path, name: str, formats: tuple[str, ...] = FIGURE_FORMATS, close: bool = False
+    fig: Figure,
+    folder: Path,
+    name: str,
+    formats: tuple[str, ...] = FIGURE_FORMATS,
+    close: bool = False,
 ) -> list[Path]:
     """Write a figure as ``folder/name.png`` (300 dpi) and ``folder/name.svg``, atomically.
 
@@ -96,7 +99,9 @@ def save_figure(
     list of Path
         The files written.
     """
-    written = [write_bytes(Path(folder) / f"{name}.{fmt}", figure_bytes(fig, fmt)) for fmt in formats]
+    written = [
+        write_bytes(Path(folder) / f"{name}.{fmt}", figure_bytes(fig, fmt)) for fmt in formats
+    ]
     if close:
         plt.close(fig)
     return written

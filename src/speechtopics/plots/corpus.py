@@ -20,12 +20,16 @@ def plot_corpus_overview(overview: pd.DataFrame) -> Figure:
     """
     setup_cjk_font()
     table = overview.sort_values("doc_id")
-    labels = [short_label(d, t) for d, t in zip(table["doc_id"], table["title"].fillna(""), strict=True)]
+    labels = [
+        short_label(d, t) for d, t in zip(table["doc_id"], table["title"].fillna(""), strict=True)
+    ]
     fig, axes = plt.subplots(1, 3, figsize=(12, 0.6 * len(table) + 2.2), sharey=True)
     y = range(len(table))
     removed = (table["chars_raw"] - table["chars_clean"]).clip(lower=0)
     axes[0].barh(y, table["chars_clean"], color="0.35", label="清洗后字符")
-    axes[0].barh(y, removed, left=table["chars_clean"], color="0.75", hatch="//", label="清除的噪声")
+    axes[0].barh(
+        y, removed, left=table["chars_clean"], color="0.75", hatch="//", label="清除的噪声"
+    )
     axes[0].set_title("字符数（清洗前后）")
     axes[0].legend(loc="lower right", fontsize=8)
     axes[1].barh(y, table["paragraphs"], color="0.45")

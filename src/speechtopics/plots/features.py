@@ -16,12 +16,15 @@ from . import cjk_font_path, setup_cjk_font, short_label
 PANEL_COLUMNS = 3
 
 
-def _panel_grid(n_panels: int, panel_height: float, panel_width: float = 4.2) -> tuple[Figure, np.ndarray]:
+def _panel_grid(
+    n_panels: int, panel_height: float, panel_width: float = 4.2
+) -> tuple[Figure, np.ndarray]:
     """A figure with one panel per item, ``PANEL_COLUMNS`` wide; unused panels hidden."""
     columns = min(PANEL_COLUMNS, max(n_panels, 1))
     rows = max(math.ceil(n_panels / columns), 1)
-    fig, axes = plt.subplots(rows, columns, figsize=(panel_width * columns, panel_height * rows + 0.9),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(panel_width * columns, panel_height * rows + 0.9), squeeze=False
+    )
     for ax in axes.flat[n_panels:]:
         ax.set_visible(False)
     return fig, axes
@@ -61,13 +64,25 @@ def plot_keywords_per_speech(
         rows = keywords[keywords["doc_id"] == doc_id].sort_values("rank").head(per_panel)
         y = np.arange(len(rows))
         unique = (rows["document_frequency"] == 1).to_numpy()
-        bars = ax.barh(y, rows["tfidf"], color=np.where(unique, "0.80", "0.45").tolist(), edgecolor="0.2",
-                       linewidth=0.4)
+        bars = ax.barh(
+            y,
+            rows["tfidf"],
+            color=np.where(unique, "0.80", "0.45").tolist(),
+            edgecolor="0.2",
+            linewidth=0.4,
+        )
         for bar, is_unique in zip(bars, unique, strict=True):
             if is_unique:
                 bar.set_hatch("///")
         for position, (value, count) in enumerate(zip(rows["tfidf"], rows["count"], strict=True)):
-            ax.text(value + x_max * 0.01, position, str(int(count)), va="center", fontsize=7, color="0.25")
+            ax.text(
+                value + x_max * 0.01,
+                position,
+                str(int(count)),
+                va="center",
+                fontsize=7,
+                color="0.25",
+            )
         ax.set_yticks(y)
         ax.set_yticklabels(rows["term"], fontsize=9)
         ax.invert_yaxis()
@@ -76,8 +91,10 @@ def plot_keywords_per_speech(
         ax.set_xlabel("TF-IDF 权重", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-    legend = [Patch(facecolor="0.45", edgecolor="0.2", label="多篇讲话共有的词"),
-              Patch(facecolor="0.80", edgecolor="0.2", hatch="///", label="仅本篇出现的词")]
+    legend = [
+        Patch(facecolor="0.45", edgecolor="0.2", label="多篇讲话共有的词"),
+        Patch(facecolor="0.80", edgecolor="0.2", hatch="///", label="仅本篇出现的词"),
+    ]
     fig.legend(handles=legend, loc="upper right", fontsize=8, frameon=False, ncol=2)
     fig.suptitle("各篇讲话的 TF-IDF 关键词（条末数字为词频）", x=0.02, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
@@ -124,16 +141,27 @@ def plot_keyness(
         rows = top[top["doc_id"] == doc_id]
         y = np.arange(len(rows))
         weak = (rows[p_column] >= alpha).to_numpy()
-        bars = ax.barh(y, rows[measure], color=np.where(weak, "0.85", "0.35").tolist(), edgecolor="0.2",
-                       linewidth=0.4)
+        bars = ax.barh(
+            y,
+            rows[measure],
+            color=np.where(weak, "0.85", "0.35").tolist(),
+            edgecolor="0.2",
+            linewidth=0.4,
+        )
         for bar, is_weak in zip(bars, weak, strict=True):
             if is_weak:
                 bar.set_hatch("..")
         for position, (value, n_target, n_reference) in enumerate(
             zip(rows[measure], rows["n_target"], rows["n_reference"], strict=True)
         ):
-            ax.text(value + x_max * 0.01, position, f"{int(n_target)} / {int(n_reference)}", va="center",
-                    fontsize=7, color="0.25")
+            ax.text(
+                value + x_max * 0.01,
+                position,
+                f"{int(n_target)} / {int(n_reference)}",
+                va="center",
+                fontsize=7,
+                color="0.25",
+            )
         ax.set_yticks(y)
         ax.set_yticklabels(rows["term"], fontsize=9)
         ax.invert_yaxis()
@@ -144,15 +172,21 @@ def plot_keyness(
         ax.spines[["top", "right"]].set_visible(False)
         if not len(rows):
             ax.text(0.5, 0.5, "没有正向关键性词", transform=ax.transAxes, ha="center", va="center")
-    legend = [Patch(facecolor="0.35", edgecolor="0.2", label=f"p < {alpha:g}"),
-              Patch(facecolor="0.85", edgecolor="0.2", hatch="..", label=f"p ≥ {alpha:g}")]
+    legend = [
+        Patch(facecolor="0.35", edgecolor="0.2", label=f"p < {alpha:g}"),
+        Patch(facecolor="0.85", edgecolor="0.2", hatch="..", label=f"p ≥ {alpha:g}"),
+    ]
     fig.legend(handles=legend, loc="upper right", fontsize=8, frameon=False, ncol=2)
-    fig.suptitle("关键性：每篇讲话相对其余讲话显著多用的词（条末：本篇次数 / 其余次数）", x=0.02, ha="left")
+    fig.suptitle(
+        "关键性：每篇讲话相对其余讲话显著多用的词（条末：本篇次数 / 其余次数）", x=0.02, ha="left"
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
-def plot_similarity_heatmap(similarity: pd.DataFrame, titles: Mapping[str, str] | None = None) -> Figure:
+def plot_similarity_heatmap(
+    similarity: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> Figure:
     """Speech × speech cosine similarity of TF-IDF vectors, every cell annotated.
 
     The grey scale spans the off-diagonal values only (the diagonal, always
@@ -189,8 +223,15 @@ def plot_similarity_heatmap(similarity: pd.DataFrame, titles: Mapping[str, str] 
         for i in range(n):
             for j in range(n):
                 value = float(values[i, j])
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=9 if n <= 10 else 6,
-                        color="white" if i != j and value > middle else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=9 if n <= 10 else 6,
+                    color="white" if i != j and value > middle else "black",
+                )
     ax.set_xticks(range(n))
     ax.set_xticklabels(labels, rotation=40, ha="right", fontsize=9 if n <= 10 else 6)
     ax.set_yticks(range(n))
@@ -247,7 +288,9 @@ def plot_wordcloud(
     setup_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 8 * height / width + 0.5))
     ax.set_axis_off()
-    ax.set_title(f"词云：{_label(doc_id, {doc_id: title})}（按词频，前 {max_words} 词）", fontsize=11)
+    ax.set_title(
+        f"词云：{_label(doc_id, {doc_id: title})}（按词频，前 {max_words} 词）", fontsize=11
+    )
     if not frequencies:
         ax.text(0.5, 0.5, "没有可显示的词", ha="center", va="center", transform=ax.transAxes)
         return fig
