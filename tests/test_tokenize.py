@@ -54,8 +54,16 @@ def test_domain_terms_whole_in_the_speeches(corpus):
 @pytest.mark.parametrize(
     ("text", "absent", "present"),
     [
-        ("同志们，我们要进一步切实做好办公室工作。", ["同志们", "我们", "进一步", "切实", "，", "。"], ["办公室"]),
-        ("会议还表彰了2007年度办公室工作先进单位", ["2007", "了", "还"], ["表彰", "办公室", "单位"]),
+        (
+            "同志们，我们要进一步切实做好办公室工作。",
+            ["同志们", "我们", "进一步", "切实", "，", "。"],
+            ["办公室"],
+        ),
+        (
+            "会议还表彰了2007年度办公室工作先进单位",
+            ["2007", "了", "还"],
+            ["表彰", "办公室", "单位"],
+        ),
         ("一是创先争优意识比较强;二是机关办公秩序进一步规范", ["一是", "二是", ";"], ["机关"]),
         ("建设XXX强县的关键时期", ["XXX"], ["关键时期"]),
     ],
@@ -134,3 +142,10 @@ def test_cache_hit_and_invalidation(tmp_path, paths, params):
     local_raw = replace(local, raw=raw)
     fourth = load(local_raw, params)
     assert fourth.stats == {"speeches_tokenized": 1, "speeches_from_cache": 5}
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_lone_surrogates_do_not_break_tokenizing(backend):
+    # A shell argument with bytes that are not UTF-8 arrives as lone surrogates.
+    tokenizer = Tokenizer.from_lexicon(LEXICON, backend=backend)
+    assert tokenizer("办\udcb0公室要当好参谋助手") == ["公室", "当好", "参谋助手"]

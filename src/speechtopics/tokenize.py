@@ -64,6 +64,7 @@ _TOTAL_PAD_WORD = "\ue000\ue001"
 SEGMENTATION_VERSION = 2
 
 BACKENDS = ("auto", "jieba", "rjieba")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 #: ``tokenize_many`` starts worker processes on its own only for inputs of at least
 #: this many characters and on machines with at least PARALLEL_MIN_CORES cores.
@@ -411,7 +412,10 @@ class Tokenizer:
     # ------------------------------------------------------------------ work
 
     def apply_synonyms(self, text: str) -> str:
-        """Replace each synonym variant with its canonical form."""
+        """Replace each synonym variant with its canonical form (and lone surrogates with U+FFFD)."""
+        if _SURROGATE_RE.search(text):
+            # Undecodable bytes smuggled in as surrogates (e.g. from a shell argument) cannot be encoded.
+            text = _SURROGATE_RE.sub("\ufffd", text)
         if self._synonym_re is None:
             return text
         return self._synonym_re.sub(lambda m: self.synonyms[m.group(0)], text)
