@@ -125,7 +125,7 @@ def _rjieba_available() -> bool:
 
 
 def _build_jieba(entries: Sequence[UserDictEntry]):
-    """A fresh ``jieba.Tokenizer`` with the user dictionary entries added (never ``jieba.dt``)."""
+    """A fresh ``jieba.Tokenizer`` with the user dictionary entries added (never the module-level default instance)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
