@@ -126,13 +126,10 @@ sweep = sweep_k(
     settings.k_values,
     settings.seeds,
     dictionary=dictionary,
-    passes=settings.passes,
-    iterations=settings.iterations,
     top_n=settings.top_n,
     holdout_fraction=settings.holdout_fraction,
     split_seed=settings.split_seed,
-    alpha=settings.alpha,
-    n_jobs=settings.n_jobs,
+    **settings.fit_options,
 )
 sweep
 
@@ -179,10 +176,7 @@ ensemble = fit_ensemble(
     k,
     settings.seeds,
     settings.ensemble_runs,
-    passes=settings.passes,
-    iterations=settings.iterations,
-    alpha=settings.alpha,
-    n_jobs=settings.n_jobs,
+    **settings.fit_options,
 )
 labels = topic_labels(
     ensemble.topic_word,
@@ -296,10 +290,7 @@ seeded = fit_seeded(
     free_topics=settings.free_topics,
     seed_weight=settings.seed_weight,
     runs=settings.seeded_runs,
-    passes=settings.passes,
-    iterations=settings.iterations,
-    alpha=settings.alpha,
-    n_jobs=settings.n_jobs,
+    **settings.fit_options,
 )
 seeded_labels = topic_labels(
     seeded.topic_word,

@@ -168,6 +168,16 @@ class TopicSettings:
         """The K swept: ``k_min..k_max``."""
         return list(range(int(self.k_min), int(self.k_max) + 1))
 
+    @property
+    def fit_options(self) -> dict[str, Any]:
+        """Keyword arguments every fit shares (``passes``, ``iterations``, ``alpha``, ``n_jobs``)."""
+        return {
+            "passes": self.passes,
+            "iterations": self.iterations,
+            "alpha": self.alpha,
+            "n_jobs": self.n_jobs,
+        }
+
 
 # --------------------------------------------------------------------------- units and vocabulary
 
@@ -2156,13 +2166,10 @@ def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
         k_values,
         settings.seeds,
         dictionary=dictionary,
-        passes=settings.passes,
-        iterations=settings.iterations,
         top_n=settings.top_n,
         holdout_fraction=settings.holdout_fraction,
         split_seed=settings.split_seed,
-        alpha=settings.alpha,
-        n_jobs=settings.n_jobs,
+        **settings.fit_options,
     )
     results.tables["topic_k_sweep"] = sweep
     results.tables["topic_k_summary"] = k_summary(sweep)
@@ -2175,15 +2182,7 @@ def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
     vocab = vocabulary(dictionary)
     frequency = term_frequency(dictionary, bow)
     ensemble = fit_ensemble(
-        bow,
-        dictionary,
-        k,
-        settings.seeds,
-        settings.ensemble_runs,
-        passes=settings.passes,
-        iterations=settings.iterations,
-        alpha=settings.alpha,
-        n_jobs=settings.n_jobs,
+        bow, dictionary, k, settings.seeds, settings.ensemble_runs, **settings.fit_options
     )
     labels = topic_labels(
         ensemble.topic_word,
@@ -2227,10 +2226,7 @@ def analyse_topics(corpus: Any, settings: TopicSettings) -> TopicResults:
             free_topics=settings.free_topics,
             seed_weight=settings.seed_weight,
             runs=settings.seeded_runs,
-            passes=settings.passes,
-            iterations=settings.iterations,
-            alpha=settings.alpha,
-            n_jobs=settings.n_jobs,
+            **settings.fit_options,
         )
         if seeded is None:
             results.messages.append("seeded topics skipped: no theme term occurs in the units")
