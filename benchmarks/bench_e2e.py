@@ -30,7 +30,7 @@ from pathlib import Path
 
 from _common import BENCH_DIR, PYTHON
 
-from speechtopics.config import PROJECT_ROOT, default_paths, load_params
+from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
 
 #: The speech added in the "one more speech" run (a 2020 work-meeting speech, 同志们：…).
 ADDED_SPEECH = BENCH_DIR / "xi-speeches-2020" / "docs" / "xi_2020-03-07_07.txt"
@@ -43,7 +43,7 @@ def snapshot_project(destination: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(PROJECT_ROOT / "src", root / "src", ignore=ignore)
     shutil.copy(PROJECT_ROOT / "speechtopics.toml", root / "speechtopics.toml")
-    params = load_params()
+    params = load_settings()
     paths = default_paths(params)
     shutil.copytree(paths.lexicon, root / "data" / "lexicon")
     shutil.copytree(paths.raw, root / "data" / "raw")

@@ -28,10 +28,11 @@ from pathlib import Path
 
 from _common import emit, self_max_rss_bytes
 
-from speechtopics.config import default_paths, load_params
-from speechtopics.lexicon import load_themes
-from speechtopics.pipeline import build_tokenizer
-from speechtopics.stream import BowStream, build_dictionary, iter_tsv_column, write_token_file
+from speechtopics.analysis.vectors import build_dictionary
+from speechtopics.config import default_paths, load_settings
+from speechtopics.corpus.load import build_tokenizer
+from speechtopics.corpus.stream import BowStream, iter_tsv_column, write_token_file
+from speechtopics.text.lexicon import load_themes
 
 
 def measure(
@@ -47,7 +48,7 @@ def measure(
     from gensim.models import LdaModel
 
     logging.getLogger("gensim").setLevel(logging.WARNING)
-    params = load_params()
+    params = load_settings()
     paths = default_paths(params)
     chars = 0
 

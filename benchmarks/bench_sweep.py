@@ -30,17 +30,17 @@ import time
 import numpy as np
 from _common import emit, read_texts
 
-from speechtopics.config import default_paths, load_params
-from speechtopics.lexicon import load_themes
-from speechtopics.pipeline import build_tokenizer
+from speechtopics.config import default_paths, load_settings
+from speechtopics.corpus.load import build_tokenizer
+from speechtopics.text.lexicon import load_themes
 
 DATASET = "xi-jhsjk-paragraphs"
 
 
 def _prepare(sample: int, no_below: int, no_above: float):
-    from speechtopics.topics import build_dictionary
+    from speechtopics.analysis.vectors import build_dictionary
 
-    params = load_params()
+    params = load_settings()
     paths = default_paths(params)
     tokenizer = build_tokenizer(paths, params, load_themes(paths.themes))
     texts = read_texts(DATASET)
@@ -66,7 +66,8 @@ def naive_sweep(
     """Sequential fits, each followed by its own perplexity and one ``CoherenceModel`` per measure."""
     from gensim.models import CoherenceModel, LdaModel
 
-    from speechtopics.topics import bow_corpus, holdout_split
+    from speechtopics.analysis.topics.fit import holdout_split
+    from speechtopics.analysis.vectors import bow_corpus
 
     bow = bow_corpus(dictionary, token_lists)
     train_index, heldout_index = holdout_split(len(bow), holdout_fraction, split_seed)
@@ -108,7 +109,8 @@ def naive_sweep(
 
 def measure(method: str, k_values, seeds, passes, iterations, top_n, n_jobs, sample) -> dict:
     """Seconds of one sweep by ``method`` and the scores it produced."""
-    from speechtopics.topics import COHERENCE_MEASURES, sweep_k
+    from speechtopics.analysis.topics.coherence import COHERENCE_MEASURES
+    from speechtopics.analysis.topics.select import sweep_k
 
     logging.getLogger("gensim").setLevel(logging.WARNING)
     holdout_fraction, split_seed, no_below, no_above = 0.2, 20240601, 2, 0.5

@@ -26,9 +26,9 @@ import time
 
 from _common import DATASETS, emit, read_texts
 
-from speechtopics.config import default_paths, load_params
-from speechtopics.lexicon import load_themes, load_userdict
-from speechtopics.pipeline import build_tokenizer
+from speechtopics.config import default_paths, load_settings
+from speechtopics.corpus.load import build_tokenizer
+from speechtopics.text.lexicon import load_themes, load_userdict
 
 CONTENDERS = ("project", "jieba", "rjieba")
 
@@ -37,7 +37,7 @@ def measure(dataset: str, contender: str, n_jobs: int | None = None) -> dict:
     """Seconds to build ``contender`` and segment every text of ``dataset``, with counts."""
     texts = read_texts(dataset)
     chars = sum(map(len, texts))
-    params = load_params()
+    params = load_settings()
     paths = default_paths(params)
     entries = load_userdict(paths.userdict)
     started = time.perf_counter()

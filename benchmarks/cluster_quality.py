@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from speechtopics.cluster import EVALUATION_METHODS, evaluate_against_labels
-from speechtopics.config import PROJECT_ROOT, default_paths, load_params
-from speechtopics.lexicon import load_themes
-from speechtopics.pipeline import build_tokenizer
+from speechtopics.analysis.cluster.evaluate import EVALUATION_METHODS, evaluate_against_labels
+from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
+from speechtopics.corpus.load import build_tokenizer
+from speechtopics.text.lexicon import load_themes
 
 BENCH_DIR = PROJECT_ROOT.parent / "shared" / "corpus" / "bench"
 DATA = BENCH_DIR / "thucnews-titles" / "data.tsv"
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if 0 < args.sample < len(headlines):
         headlines = headlines.sample(n=args.sample, random_state=args.seed).sort_index()
 
-    params = load_params()
+    params = load_settings()
     paths = default_paths(params)
     tokenizer = build_tokenizer(paths, params, load_themes(paths.themes))
     t0 = time.perf_counter()

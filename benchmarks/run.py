@@ -172,7 +172,7 @@ def bench_tokenize(repeats: int) -> list[Row]:
 def segmentation_identity_row() -> Row:
     """Every text of both corpora segmented by the project's fast backend and by jieba: how many differ."""
     from speechtopics.config import PROJECT_ROOT
-    from speechtopics.tokenize import Tokenizer
+    from speechtopics.text.tokenize import Tokenizer
 
     _progress("segmentation identity on every text of both corpora")
     lexicon = PROJECT_ROOT / "data" / "lexicon"
@@ -291,7 +291,7 @@ def bench_sweep(
 
 def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list[Row]:
     """Time and peak RSS of the streamed tokenize → dictionary → bow → LDA chain at each size."""
-    from speechtopics.stream import iter_tsv_column, resample_texts, write_tsv_texts
+    from speechtopics.corpus.stream import iter_tsv_column, resample_texts, write_tsv_texts
 
     source = list(iter_tsv_column(DATASETS[SCALING_DATASET], "text"))
     times: dict[int, list[float]] = {factor: [] for factor in factors}
@@ -301,7 +301,9 @@ def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list
         files = {}
         for factor in factors:
             files[factor] = Path(scratch) / f"shopping_x{factor}.tsv"
-            write_tsv_texts(resample_texts(source, factor, seed=20240601 + factor), files[factor])
+            write_tsv_texts(
+                resample_texts(source, factor, random_state=20240601 + factor), files[factor]
+            )
         del source
         for repeat in range(repeats):
             for factor in factors:

@@ -26,11 +26,12 @@ out_dir = ""  # output root; "" = the project's data/ and figures/
 doc_id = "003"  # the speech whose outline is printed below
 
 # %%
+from speechtopics.analysis.overview import corpus_overview, load_report_table
 from speechtopics.config import notebook_paths
-from speechtopics.pipeline import corpus_overview, load, load_report_table
+from speechtopics.corpus.load import load
 from speechtopics.plots import save_figure
 from speechtopics.plots.corpus import plot_corpus_overview
-from speechtopics.segment import format_outline, outline
+from speechtopics.text.segment import format_outline, outline
 
 paths = notebook_paths(raw_dir, out_dir)
 corpus = load(paths)

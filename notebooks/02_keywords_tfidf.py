@@ -35,18 +35,18 @@ group_level = "县"  # speeches of this level (metadata) are compared as a group
 seed = 20240601  # word-cloud layout
 
 # %%
-from speechtopics.config import notebook_paths
-from speechtopics.features import (
+from speechtopics.analysis.features import (
     keyness,
     keyness_by_speech,
     keywords_by_section,
     keywords_by_speech,
     similarity_wide,
     speech_similarity,
-    speech_titles,
     word_frequencies,
 )
-from speechtopics.pipeline import load
+from speechtopics.analysis.themes.rates import speech_titles
+from speechtopics.config import notebook_paths
+from speechtopics.corpus.load import load
 from speechtopics.plots import save_figure
 from speechtopics.plots.features import (
     plot_keyness,

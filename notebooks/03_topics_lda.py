@@ -38,9 +38,25 @@ n_jobs = 2  # worker processes
 # %%
 from dataclasses import replace
 
-from speechtopics.config import load_params, notebook_paths
+from speechtopics.analysis.topics.describe import (
+    doc_topic_table,
+    section_headings,
+    section_topic,
+    speech_topic,
+    term_frequency,
+    topic_labels,
+    topic_word_frame,
+    topic_words_table,
+)
+from speechtopics.analysis.topics.ensemble import fit_ensemble, topic_stability
+from speechtopics.analysis.topics.fit import topic_units
+from speechtopics.analysis.topics.identity import match_topics
+from speechtopics.analysis.topics.seeded import fit_seeded, seed_terms
+from speechtopics.analysis.topics.select import choose_k, k_summary, sweep_k
+from speechtopics.analysis.vectors import bow_corpus, build_dictionary
+from speechtopics.config import TopicSettings, load_settings, notebook_paths
+from speechtopics.corpus.load import load
 from speechtopics.io import write_bytes
-from speechtopics.pipeline import load
 from speechtopics.plots import save_figure
 from speechtopics.plots.topics import (
     plot_theme_topic_prevalence,
@@ -50,34 +66,12 @@ from speechtopics.plots.topics import (
     plot_topic_stability,
     plot_topic_words,
 )
-from speechtopics.topics import (
-    TopicSettings,
-    bow_corpus,
-    build_dictionary,
-    choose_k,
-    doc_topic_table,
-    fit_ensemble,
-    fit_seeded,
-    k_summary,
-    ldavis_page,
-    match_topics,
-    section_headings,
-    section_topic,
-    seed_terms,
-    speech_topic,
-    sweep_k,
-    term_frequency,
-    topic_labels,
-    topic_stability,
-    topic_units,
-    topic_word_frame,
-    topic_words_table,
-)
+from speechtopics.report.ldavis import ldavis_page
 
 paths = notebook_paths(raw_dir, out_dir)
 corpus = load(paths)
 settings = replace(
-    TopicSettings.from_params(load_params()),
+    TopicSettings.from_params(load_settings()),
     grain=grain,
     k_min=k_min,
     k_max=k_max,

@@ -38,25 +38,15 @@ group_by = ["level", "year"]  # metadata columns compared
 formulation_context = 12  # characters of context in formulation examples
 
 # %%
-from speechtopics.config import notebook_paths
-from speechtopics.pipeline import load
-from speechtopics.plots import save_figure
-from speechtopics.plots.themes import (
-    plot_formulations,
-    plot_theme_by_group,
-    plot_theme_dispersion,
-    plot_theme_heatmap,
-    plot_theme_section_heatmap,
-)
-from speechtopics.themes import (
+from speechtopics.analysis.themes.formulations import (
     find_formulations,
     formulation_counts,
     formulation_occurrences,
     formulation_recall,
     formulations_by_speech,
-    kwic,
-    kwic_theme,
-    load_reference_formulations,
+)
+from speechtopics.analysis.themes.kwic import kwic, kwic_theme
+from speechtopics.analysis.themes.rates import (
     section_outline,
     section_starts,
     speech_texts,
@@ -71,6 +61,17 @@ from speechtopics.themes import (
     theme_rates_by_section,
     theme_rates_by_speech,
 )
+from speechtopics.config import notebook_paths
+from speechtopics.corpus.load import load
+from speechtopics.plots import save_figure
+from speechtopics.plots.themes import (
+    plot_formulations,
+    plot_theme_by_group,
+    plot_theme_dispersion,
+    plot_theme_heatmap,
+    plot_theme_section_heatmap,
+)
+from speechtopics.text.lexicon import load_reference_formulations
 
 paths = notebook_paths(raw_dir, out_dir)
 corpus = load(paths)

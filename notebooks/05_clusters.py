@@ -43,8 +43,7 @@ cluster_to_read = 1  # cluster whose paragraphs are printed at the end
 dendrogram_linkage = "average"  # "average", "complete", "single" (cosine) or "ward"
 
 # %%
-from speechtopics.cluster import (
-    build_spaces,
+from speechtopics.analysis.cluster.partition import (
     chosen_k,
     cluster_assignments,
     cluster_members,
@@ -53,14 +52,13 @@ from speechtopics.cluster import (
     cluster_term_lists,
     cluster_top_terms,
     k_selection_table,
-    lda_doc_topic,
-    speech_linkage,
-    speech_linkage_table,
-    speech_titles,
     spread_matrix,
 )
+from speechtopics.analysis.cluster.spaces import build_spaces, lda_doc_topic
+from speechtopics.analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from speechtopics.analysis.themes.rates import speech_titles
 from speechtopics.config import notebook_paths
-from speechtopics.pipeline import load
+from speechtopics.corpus.load import load
 from speechtopics.plots import save_figure
 from speechtopics.plots.cluster import (
     plot_cluster_map,

@@ -14,8 +14,9 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_params  # noqa: E402
-from speechtopics.pipeline import Corpus, load  # noqa: E402
+from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_settings  # noqa: E402
+from speechtopics.corpus.load import load  # noqa: E402
+from speechtopics.corpus.model import Corpus  # noqa: E402
 
 RAW_DIR = PROJECT_ROOT / "data" / "raw"
 BENCH_DIR = PROJECT_ROOT.parent / "shared" / "corpus" / "bench"
@@ -24,7 +25,7 @@ BENCH_DIR = PROJECT_ROOT.parent / "shared" / "corpus" / "bench"
 @pytest.fixture(scope="session")
 def params() -> dict:
     """The project's parameters (speechtopics.toml)."""
-    return load_params()
+    return load_settings()
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +65,7 @@ def full_run(tmp_path_factory, params):
 
     Returns the paths of that run and its summary.
     """
-    from speechtopics.pipeline import run
+    from speechtopics.pipeline.run import run
 
     out = tmp_path_factory.mktemp("full_run")
     run_paths = replace(

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from speechtopics.clean import (
+from speechtopics.config import PROJECT_ROOT
+from speechtopics.text.clean import (
     chinese_punctuation,
     cjk_only,
     clean_text,
@@ -17,8 +18,7 @@ from speechtopics.clean import (
     normalize_whitespace,
     remove_forum_junk,
 )
-from speechtopics.config import PROJECT_ROOT
-from speechtopics.lexicon import load_word_list
+from speechtopics.text.lexicon import load_word_list
 
 RAW = PROJECT_ROOT / "data" / "raw"
 NOISE = load_word_list(PROJECT_ROOT / "data" / "lexicon" / "noise.txt")

@@ -7,7 +7,6 @@ LDA fit made here, so these tests do not depend on the topics stage.
 
 from __future__ import annotations
 
-import copy
 import io
 import warnings
 
@@ -17,27 +16,24 @@ import pytest
 from conftest import bench_path
 from scipy.cluster.hierarchy import dendrogram
 
-from speechtopics.cluster import (
+from speechtopics.analysis.cluster.evaluate import evaluate_against_labels
+from speechtopics.analysis.cluster.partition import (
     LEFT_OUT,
-    build_spaces,
     canonical_labels,
     chosen_k,
     cluster_assignments,
     cluster_members,
     cluster_spread,
     cluster_top_terms,
-    evaluate_against_labels,
     k_range,
     k_selection_table,
-    lda_doc_topic,
-    run_stage,
-    speech_linkage,
-    speech_linkage_table,
-    speech_titles,
-    tfidf_matrix,
-    topic_space,
 )
-from speechtopics.pipeline import StageOutput, build_tokenizer
+from speechtopics.analysis.cluster.spaces import build_spaces, lda_doc_topic, topic_space
+from speechtopics.analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from speechtopics.analysis.vectors import tfidf_matrix
+from speechtopics.corpus.load import build_tokenizer
+from speechtopics.pipeline.stage import StageOutput
+from speechtopics.pipeline.stages import run_stage
 
 SPEECH_PARAGRAPHS = {"000": 13, "001": 16, "002": 14, "003": 36, "004": 18}
 # Units too short to cluster with min_tokens = 5: headings and the salutation 同志们：
@@ -57,14 +53,14 @@ SHORT_UNITS = [
 
 @pytest.fixture(scope="module")
 def settings(params) -> dict:
-    section = params["cluster"]
+    section = params.cluster
     return {
-        "k_min": section["k_min"],
-        "k_max": section["k_max"],
-        "min_tokens": section["min_tokens"],
-        "min_df": section["min_df"],
-        "n_init": section["n_init"],
-        "seed": params["analysis"]["seed"],
+        "k_min": section.k_min,
+        "k_max": section.k_max,
+        "min_tokens": section.min_tokens,
+        "min_df": section.min_df,
+        "n_init": section.n_init,
+        "seed": params.analysis.seed,
     }
 
 
@@ -113,7 +109,9 @@ def top_terms(spaces, assignments) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def stage_output(corpus, params, doc_topic) -> StageOutput:
-    return run_stage(corpus, params, {"topics": StageOutput(data={"doc_topic": doc_topic})})
+    return run_stage(
+        "cluster", corpus, params, {"topics": StageOutput(data={"doc_topic": doc_topic})}
+    )
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -318,7 +316,7 @@ def test_stage_writes_its_tables_and_figures(stage_output):
 
 
 def test_stage_without_topic_vectors_still_clusters_tfidf(corpus, params):
-    output = run_stage(corpus, params, {"topics": StageOutput()})
+    output = run_stage("cluster", corpus, params, {"topics": StageOutput()})
     assert any(message.startswith("topic-vector clustering skipped") for message in output.messages)
     assert set(output.tables["cluster_k_selection"]["space"]) == {"tfidf"}
     assert set(output.tables["cluster_assignments"]["space"]) == {"tfidf"}
@@ -332,10 +330,9 @@ def test_stage_without_topic_vectors_still_clusters_tfidf(corpus, params):
     ],
 )
 def test_stage_with_too_few_units_cuts_or_skips(corpus, params, k_min, k_max, tables, message):
-    few = copy.deepcopy(params)
-    few["analysis"]["grain"] = "document"  # five units: the speeches
-    few["cluster"].update({"k_min": k_min, "k_max": k_max})
-    output = run_stage(corpus, few, {})
+    # five units: the speeches
+    few = params.updated({"cluster": {"grain": "document", "k_min": k_min, "k_max": k_max}})
+    output = run_stage("cluster", corpus, few, {})
     assert any(text.startswith(message) for text in output.messages), output.messages
     assert ("cluster_assignments" in output.tables) is tables
     assert "cluster_speech_linkage" in output.tables  # the dendrogram does not depend on k
@@ -354,7 +351,7 @@ def test_figures_draw_every_glyph(stage_output, selection, assignments, top_term
         plot_speech_dendrogram,
     )
 
-    titles = speech_titles(corpus.speeches_frame())
+    titles = corpus.speech_titles()
     documents = corpus.at_grain("document")
     spread = cluster_spread(assignments)
     figures = {

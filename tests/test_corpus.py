@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from speechtopics.clean import clean_text, default_rules
 from speechtopics.cli import main
 from speechtopics.config import PROJECT_ROOT
-from speechtopics.corpus import decode_text, load_corpus, read_metadata, title_from_text
+from speechtopics.corpus.decode import decode_text
+from speechtopics.corpus.files import load_corpus
+from speechtopics.corpus.metadata import read_metadata
+from speechtopics.text.clean import clean_text, default_rules
+from speechtopics.text.segment import title_from_text
 
 RAW = PROJECT_ROOT / "data" / "raw"
 METADATA = PROJECT_ROOT / "data" / "metadata.csv"

@@ -29,8 +29,10 @@ import pandas as pd
 import pytest
 
 from speechtopics.cli import main
-from speechtopics.config import PROJECT_ROOT, default_paths, load_params
-from speechtopics.pipeline import STAGE_NAMES, load, run
+from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
+from speechtopics.corpus.load import load
+from speechtopics.pipeline.run import run
+from speechtopics.pipeline.stages import STAGE_NAMES
 
 RAW = PROJECT_ROOT / "data" / "raw"
 METADATA = PROJECT_ROOT / "data" / "metadata.csv"
@@ -548,7 +550,7 @@ def test_one_speech_of_three_paragraphs_runs_and_says_what_was_skipped(tmp_path,
         FAST_PARAMS.replace("k_min = 2", "k_min = 5").replace("k_max = 4", "k_max = 8"),
         "[cluster]\nk_min = 4\nk_max = 6\n",
     )
-    params = load_params(params_file)
+    params = load_settings(params_file)
     paths = default_paths(params).with_overrides(raw=raw, out=tmp_path / "out")
     guard = ReadOnlyGuard(raw, monkeypatch)
     summary = run(paths, params, progress=False, echo=lambda _: None)

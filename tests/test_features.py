@@ -17,25 +17,22 @@ import pytest
 from scipy.stats import chi2_contingency
 from sklearn.metrics.pairwise import cosine_similarity
 
-from speechtopics.features import (
-    FeatureOptions,
-    build_tfidf_vectorizer,
+from speechtopics.analysis.features import (
     cosine_similarity_matrix,
     feature_tables,
-    fit_tfidf,
     keyness,
     keyness_by_speech,
     keyness_statistics,
     keywords_by_section,
     keywords_by_speech,
-    run_stage,
     similarity_long,
     similarity_wide,
     speech_similarity,
-    speech_titles,
     top_keyness,
     word_frequencies,
 )
+from speechtopics.analysis.vectors import build_tfidf_vectorizer, fit_tfidf
+from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots import setup_cjk_font
 from speechtopics.plots.features import (
     plot_keyness,
@@ -69,7 +66,7 @@ def speech_keyness(documents) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def titles(corpus) -> dict[str, str]:
-    return speech_titles(corpus.speeches_frame())
+    return corpus.speech_titles()
 
 
 def _count_row(fit, term: str) -> list[int]:
@@ -422,7 +419,7 @@ def test_top_keyness_keeps_positive_terms_only(speech_keyness):
 
 @pytest.fixture(scope="module")
 def stage_output(corpus, params):
-    return run_stage(corpus, params, {})
+    return run_stage("features", corpus, params, {})
 
 
 @pytest.mark.slow
@@ -448,7 +445,7 @@ def test_stage_writes_every_table_and_figure(stage_output):
 def test_stage_tables_equal_the_functions_with_the_same_parameters(
     documents, sections, corpus, params
 ):
-    options = FeatureOptions.from_params(params)
+    options = params.features
     results = feature_tables(corpus, options)
     assert results.messages == []
     expected = {
@@ -484,6 +481,6 @@ def test_stage_reports_when_there_is_only_one_speech(corpus, params):
         speeches=[corpus.speech("004")],
         units=[unit for unit in corpus.units if unit.doc_id == "004"],
     )
-    results = feature_tables(single, FeatureOptions.from_params(params))
+    results = feature_tables(single, params.features)
     assert set(results.tables) == {"keywords_by_speech", "keywords_by_section"}
     assert any("at least two speeches" in message for message in results.messages)

@@ -21,20 +21,15 @@ import opencc
 import pytest
 from conftest import bench_path
 
-from speechtopics.clean import clean_text, default_rules
 from speechtopics.cli import main
 from speechtopics.config import PROJECT_ROOT
-from speechtopics.corpus import (
-    MAX_FILE_BYTES,
-    decode_bytes,
-    find_near_duplicates,
-    load_corpus,
-    read_metadata,
-    safe_doc_id,
-    shingle_containment,
-    shingles,
-)
-from speechtopics.lexicon import (
+from speechtopics.corpus.decode import decode_bytes
+from speechtopics.corpus.dedupe import find_near_duplicates, shingle_containment, shingles
+from speechtopics.corpus.files import load_corpus, safe_doc_id
+from speechtopics.corpus.metadata import read_metadata
+from speechtopics.corpus.readers import MAX_FILE_BYTES
+from speechtopics.text.clean import clean_text, default_rules
+from speechtopics.text.lexicon import (
     LexiconError,
     load_stopwords,
     load_synonyms,
@@ -304,7 +299,7 @@ def test_bad_word_files_reported(tmp_path, name, data, words):
 
 
 def test_docx_that_unpacks_too_large_is_refused_before_parsing(tmp_path, monkeypatch):
-    import speechtopics.corpus as corpus_module
+    import speechtopics.corpus.readers as corpus_module
 
     monkeypatch.setattr(corpus_module, "MAX_DOCX_UNPACKED_BYTES", 10_000)
     speeches, report = load_one(tmp_path, "bomb.docx", DOCX_004)

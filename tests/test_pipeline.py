@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from speechtopics.pipeline import run
+from speechtopics.pipeline.run import run
 
 
 def _raw_fingerprint(raw):
@@ -110,7 +110,7 @@ def test_second_run_recomputes_nothing_and_tables_are_identical(full_run, params
     assert {p.name: p.stat().st_mtime_ns for p in paths.figures.glob("*.png")} == figures
     manifest = json.loads((paths.processed / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["speeches"]) == {"000", "001", "002", "003", "004"}
-    assert manifest["parameters"]["topics"] == params["topics"]
+    assert manifest["parameters"]["topics"] == params.to_dict()["topics"]
     assert {"gensim", "jieba", "scikit-learn"} <= set(manifest["libraries"])
     assert manifest["python"].startswith("3.")
     for name, digest in manifest["outputs"].items():

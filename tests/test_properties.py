@@ -18,27 +18,22 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from speechtopics.clean import cjk_only, clean_text, count_cjk, default_rules
 from speechtopics.config import PROJECT_ROOT
-from speechtopics.corpus import (
-    MAX_DOC_ID_BYTES,
-    DecodedText,
-    LoadError,
-    decode_bytes,
-    find_near_duplicates,
-    read_html,
-    read_metadata,
-    safe_doc_id,
-)
-from speechtopics.lexicon import (
+from speechtopics.corpus.decode import DecodedText, LoadError, decode_bytes
+from speechtopics.corpus.dedupe import find_near_duplicates
+from speechtopics.corpus.files import MAX_DOC_ID_BYTES, safe_doc_id
+from speechtopics.corpus.metadata import read_metadata
+from speechtopics.corpus.readers import read_html
+from speechtopics.text.clean import cjk_only, clean_text, count_cjk, default_rules
+from speechtopics.text.lexicon import (
     LexiconError,
     load_synonyms,
     load_themes,
     load_userdict,
     load_word_list,
 )
-from speechtopics.segment import GRAINS, group_units, segment_speech
-from speechtopics.tokenize import Tokenizer
+from speechtopics.text.segment import GRAINS, group_units, segment_speech
+from speechtopics.text.tokenize import Tokenizer
 
 LEXICON = PROJECT_ROOT / "data" / "lexicon"
 NOISE = load_word_list(LEXICON / "noise.txt")

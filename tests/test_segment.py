@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from speechtopics.clean import cjk_only
-from speechtopics.segment import (
+from speechtopics.text.clean import cjk_only
+from speechtopics.text.segment import (
     group_units,
     match_heading,
     outline,

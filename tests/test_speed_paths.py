@@ -16,10 +16,10 @@ import random
 import pytest
 from conftest import bench_path
 
-import speechtopics.tokenize as tokenize_module
-from speechtopics.config import PROJECT_ROOT
-from speechtopics.stream import iter_lines, iter_tsv_column
-from speechtopics.tokenize import Tokenizer, TokenizerSettings
+import speechtopics.text.tokenize as tokenize_module
+from speechtopics.config import PROJECT_ROOT, TokenizeSettings
+from speechtopics.corpus.stream import iter_lines, iter_tsv_column
+from speechtopics.text.tokenize import Tokenizer
 
 LEXICON = PROJECT_ROOT / "data" / "lexicon"
 SAMPLE_SEED = 20240601
@@ -101,7 +101,7 @@ def test_fast_backend_matches_jieba_where_jieba_rs_differs(fast, slow, text, exp
     ("text", "_"), JIEBA_SEGMENTATION, ids=[row[0] for row in JIEBA_SEGMENTATION]
 )
 def test_fast_backend_matches_jieba_without_hmm(text, _):
-    settings = TokenizerSettings(hmm=False)
+    settings = TokenizeSettings(hmm=False)
     fast = Tokenizer.from_lexicon(LEXICON, settings=settings, backend="rjieba")
     slow = Tokenizer.from_lexicon(LEXICON, settings=settings, backend="jieba")
     assert fast.segment(text) == slow.segment(text)
@@ -146,7 +146,7 @@ def test_fast_backend_segments_like_jieba_on_every_bench_text(fast, slow):
 
 
 def test_pos_tags_are_jiebas_on_both_backends(corpus):
-    settings = TokenizerSettings(keep_pos=("n", "v"))
+    settings = TokenizeSettings(keep_pos=("n", "v"))
     fast = Tokenizer.from_lexicon(LEXICON, settings=settings, backend="rjieba")
     another_fast = Tokenizer.from_lexicon(LEXICON, settings=settings, backend="rjieba")
     slow = Tokenizer.from_lexicon(LEXICON, settings=settings, backend="jieba")
@@ -174,7 +174,7 @@ def test_remembered_verdicts_change_no_token(corpus, doc_id):
 
 
 def test_remembered_verdicts_with_the_pos_filter(corpus):
-    nouns = Tokenizer.from_lexicon(LEXICON, settings=TokenizerSettings(keep_pos=("n",)))
+    nouns = Tokenizer.from_lexicon(LEXICON, settings=TokenizeSettings(keep_pos=("n",)))
     lines = corpus.speech("001").text.split("\n")
     assert [nouns(line) for line in lines] == [_reference_tokens(nouns, line) for line in lines]
     assert "办公室" in {token for line in lines for token in nouns(line)}

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import bench_path
 
-from speechtopics.stream import (
+from speechtopics.analysis.vectors import build_dictionary
+from speechtopics.corpus.stream import (
     BowStream,
     TokenFile,
-    build_dictionary,
     iter_lines,
     iter_tsv_column,
     resample_texts,
@@ -71,15 +71,17 @@ def test_reads_every_paragraph_of_the_xi_corpus():
 
 
 def test_resampling_is_seeded_sized_and_drawn_from_the_source(paragraphs):
-    first = list(resample_texts(paragraphs, 2, seed=7))
-    again = list(resample_texts(iter(paragraphs), 2, seed=7))
-    other = list(resample_texts(paragraphs, 2, seed=8))
+    first = list(resample_texts(paragraphs, 2, random_state=7))
+    again = list(resample_texts(iter(paragraphs), 2, random_state=7))
+    other = list(resample_texts(paragraphs, 2, random_state=8))
     assert len(first) == 2 * len(paragraphs)
     assert first == again
     assert first != other
     assert set(first) <= set(paragraphs)
-    assert len(list(resample_texts(paragraphs, 0.5, seed=7))) == round(0.5 * len(paragraphs))
-    assert list(resample_texts([], 8, seed=7)) == []
+    assert len(list(resample_texts(paragraphs, 0.5, random_state=7))) == round(
+        0.5 * len(paragraphs)
+    )
+    assert list(resample_texts([], 8, random_state=7)) == []
 
 
 # --------------------------------------------------------------------------- token files
@@ -119,14 +121,14 @@ def test_streamed_dictionary_equals_the_in_memory_one(token_file):
     from gensim.corpora import Dictionary
 
     in_memory = Dictionary(list(token_file))
-    streamed = build_dictionary(token_file)
+    streamed = build_dictionary(token_file, no_below=1, no_above=1.0)
     assert streamed.token2id == in_memory.token2id
     assert streamed.dfs == in_memory.dfs
     assert streamed.num_docs == len(token_file)
 
 
 def test_dictionary_filters_rare_and_common_words(token_file):
-    full = build_dictionary(token_file)
+    full = build_dictionary(token_file, no_below=1, no_above=1.0)
     filtered = build_dictionary(token_file, no_below=3, no_above=0.3)
     assert 0 < len(filtered) < len(full)
     n_units = len(token_file)
@@ -136,7 +138,7 @@ def test_dictionary_filters_rare_and_common_words(token_file):
 
 
 def test_bow_stream_is_re_iterable_and_counts_every_kept_token(token_file):
-    dictionary = build_dictionary(token_file)
+    dictionary = build_dictionary(token_file, no_below=1, no_above=1.0)
     bows = BowStream(token_file, dictionary)
     assert len(bows) == len(token_file)
     first = list(bows)

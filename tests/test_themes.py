@@ -13,6 +13,30 @@ import pandas as pd
 import pytest
 
 from speechtopics import cli
+from speechtopics.analysis.themes.formulation_rules import (
+    classify_quoted,
+    numeral_value,
+    word_spans,
+)
+from speechtopics.analysis.themes.formulations import (
+    find_formulations,
+    formulation_counts,
+    formulation_occurrences,
+    formulation_recall,
+    formulations_by_speech,
+)
+from speechtopics.analysis.themes.kwic import kwic, kwic_theme
+from speechtopics.analysis.themes.rates import (
+    section_outline,
+    section_starts,
+    term_counts_by_speech,
+    theme_by_name,
+    theme_positions,
+    theme_rates_by_group,
+    theme_rates_by_section,
+    theme_rates_by_speech,
+)
+from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots.themes import (
     plot_formulations,
     plot_theme_by_group,
@@ -20,31 +44,8 @@ from speechtopics.plots.themes import (
     plot_theme_heatmap,
     plot_theme_section_heatmap,
 )
-from speechtopics.themes import (
-    classify_quoted,
-    find_formulations,
-    formulation_counts,
-    formulation_occurrences,
-    formulation_recall,
-    formulations_by_speech,
-    kwic,
-    kwic_theme,
-    load_reference_formulations,
-    numeral_value,
-    run_stage,
-    section_outline,
-    section_starts,
-    speech_texts,
-    speech_titles,
-    term_counts_by_speech,
-    theme_by_name,
-    theme_positions,
-    theme_rates_by_group,
-    theme_rates_by_section,
-    theme_rates_by_speech,
-    word_spans,
-)
-from speechtopics.tokenize import Tokenizer
+from speechtopics.text.lexicon import load_reference_formulations
+from speechtopics.text.tokenize import Tokenizer
 
 DOC_IDS = ["000", "001", "002", "003", "004"]
 
@@ -71,7 +72,7 @@ def section_rates(corpus):
 
 @pytest.fixture(scope="module")
 def term_counts(corpus, documents):
-    return term_counts_by_speech(documents, speech_texts(corpus.speeches), corpus.themes)
+    return term_counts_by_speech(documents, corpus.speech_texts(), corpus.themes)
 
 
 @pytest.fixture(scope="module")
@@ -303,7 +304,7 @@ def test_kwic_of_a_phrase_returns_the_exact_context(
 
 
 def test_kwic_offsets_point_into_the_cleaned_text(corpus):
-    texts = speech_texts(corpus.speeches)
+    texts = corpus.speech_texts()
     table = kwic(corpus.units, ["参谋助手", "三服务", "办公室工作无小事"], window=10)
     for row in table.itertuples(index=False):
         text = texts[row.doc_id]
@@ -458,10 +459,10 @@ def test_formulation_matrix_counts_every_speech(formulation_tables):
     assert matrix["total"].sum() == counts["count"].sum()
 
 
-def test_recall_against_the_reference_list(corpus, formulation_tables):
+def test_recall_against_the_reference_list(corpus, paths, formulation_tables):
     _found, counts, _matrix = formulation_tables
-    reference = load_reference_formulations(corpus.paths.lexicon / "formulations.txt")
-    recall = formulation_recall(reference, counts, speech_texts(corpus.speeches))
+    reference = load_reference_formulations(paths.formulations)
+    recall = formulation_recall(reference, counts, corpus.speech_texts())
     in_text = recall[recall["in_text"] != ""]
     assert len(in_text) == len(recall)  # every reference formulation occurs in the cleaned text
     assert in_text["found"].mean() >= 0.9
@@ -527,7 +528,7 @@ def test_word_spans_follow_the_original_text_when_synonyms_rewrite_it(corpus):
 def test_figures_draw_without_missing_glyphs(
     corpus, speech_rates, section_rates, formulation_tables
 ):
-    titles = speech_titles(corpus.speeches)
+    titles = corpus.speech_titles()
     group_rates = theme_rates_by_group(speech_rates, corpus.speeches_frame())
     paragraphs = corpus.units_frame()
     positions = theme_positions(paragraphs, corpus.themes)
@@ -553,7 +554,7 @@ def test_figures_draw_without_missing_glyphs(
 
 def test_formulations_figure_keeps_the_most_shared_rows(corpus, formulation_tables):
     _found, _counts, matrix = formulation_tables
-    figure = plot_formulations(matrix, speech_titles(corpus.speeches), max_rows=10)
+    figure = plot_formulations(matrix, corpus.speech_titles(), max_rows=10)
     labels = [label.get_text() for label in figure.axes[0].get_yticklabels()]
     plt.close(figure)
     assert len(labels) == 10
@@ -562,7 +563,7 @@ def test_formulations_figure_keeps_the_most_shared_rows(corpus, formulation_tabl
 
 @pytest.fixture(scope="module")
 def stage_output(corpus, params):
-    return run_stage(corpus, params, {})
+    return run_stage("themes", corpus, params, {})
 
 
 def test_stage_writes_every_table_and_figure(stage_output):
@@ -602,7 +603,7 @@ def test_stage_writes_every_table_and_figure(stage_output):
 
 @pytest.mark.slow
 def test_stage_tables_are_byte_identical_on_a_rerun(corpus, params, stage_output):
-    again = run_stage(corpus, params, {})
+    again = run_stage("themes", corpus, params, {})
     for name, table in stage_output.tables.items():
         first = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
         second = again.tables[name].to_csv(index=False, float_format="%.6g", lineterminator="\n")

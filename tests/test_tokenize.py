@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from speechtopics.config import PROJECT_ROOT
-from speechtopics.pipeline import load
-from speechtopics.tokenize import Tokenizer, TokenizerSettings
+from speechtopics.config import PROJECT_ROOT, TokenizeSettings
+from speechtopics.corpus.load import load
+from speechtopics.text.tokenize import Tokenizer
 
 LEXICON = PROJECT_ROOT / "data" / "lexicon"
 
@@ -78,7 +78,7 @@ def test_filters(tokenizer, text, absent, present):
 
 
 def test_pos_filter_keeps_only_requested_tags():
-    nouns = Tokenizer.from_lexicon(LEXICON, settings=TokenizerSettings(keep_pos=("n",)))
+    nouns = Tokenizer.from_lexicon(LEXICON, settings=TokenizeSettings(keep_pos=("n",)))
     tokens = nouns("办公室要认真研究新情况、新问题，积极探索新特点")
     assert "办公室" in tokens
     assert "研究" not in tokens and "探索" not in tokens
@@ -87,7 +87,7 @@ def test_pos_filter_keeps_only_requested_tags():
 def test_synonyms_map_variants_to_one_form(tokenizer):
     assert tokenizer("全市党政机关办公厅(室)主任会议") == ["党政机关", "办公室主任"]
     assert tokenizer("办公厅(室)系统的范围") == ["办公室", "系统", "范围"]
-    off = Tokenizer.from_lexicon(LEXICON, settings=TokenizerSettings(use_synonyms=False))
+    off = Tokenizer.from_lexicon(LEXICON, settings=TokenizeSettings(use_synonyms=False))
     assert "办公厅" in off("全市党政机关办公厅(室)主任会议")
 
 

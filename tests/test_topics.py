@@ -19,8 +19,29 @@ import pytest
 from gensim.corpora import Dictionary
 from gensim.models import CoherenceModel
 
-from speechtopics.lexicon import Theme
-from speechtopics.pipeline import load
+from speechtopics.analysis.topics.align import (
+    best_match_jaccard,
+    consensus,
+    jaccard,
+    mean_best_match_jaccard,
+    top_words,
+)
+from speechtopics.analysis.topics.analyse import analyse_topics
+from speechtopics.analysis.topics.coherence import (
+    coherence_scores,
+    count_co_occurrences,
+    score_topics,
+)
+from speechtopics.analysis.topics.describe import frex, speech_topic, topic_labels, topic_word_frame
+from speechtopics.analysis.topics.ensemble import TopicEnsemble, model_from_lambda, topic_stability
+from speechtopics.analysis.topics.fit import holdout_split, topic_units
+from speechtopics.analysis.topics.identity import match_topics
+from speechtopics.analysis.topics.seeded import fit_seeded, seed_terms
+from speechtopics.analysis.topics.select import choose_k, k_summary, sweep_k
+from speechtopics.analysis.vectors import bow_corpus, build_dictionary
+from speechtopics.config import TopicSettings
+from speechtopics.corpus.load import load
+from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots import setup_cjk_font
 from speechtopics.plots.topics import (
     plot_theme_topic_prevalence,
@@ -30,36 +51,7 @@ from speechtopics.plots.topics import (
     plot_topic_stability,
     plot_topic_words,
 )
-from speechtopics.topics import (
-    TopicEnsemble,
-    TopicSettings,
-    analyse_topics,
-    best_match_jaccard,
-    bow_corpus,
-    build_dictionary,
-    choose_k,
-    coherence_scores,
-    consensus,
-    count_co_occurrences,
-    fit_seeded,
-    frex,
-    holdout_split,
-    jaccard,
-    k_summary,
-    match_topics,
-    mean_best_match_jaccard,
-    model_from_lambda,
-    run_stage,
-    score_topics,
-    seed_terms,
-    speech_topic,
-    sweep_k,
-    top_words,
-    topic_labels,
-    topic_stability,
-    topic_units,
-    topic_word_frame,
-)
+from speechtopics.text.lexicon import Theme
 
 DOC_IDS = ["000", "001", "002", "003", "004"]
 
@@ -72,7 +64,7 @@ SMALL = {"k_min": 3, "k_max": 4, "seeds": [1, 2], "ensemble_runs": 3, "passes": 
 
 @pytest.fixture(scope="module")
 def settings(params) -> TopicSettings:
-    return TopicSettings.from_params(params)
+    return params.topics
 
 
 @pytest.fixture(scope="module")
@@ -116,13 +108,13 @@ def seeded(corpus, training, settings):
     return model, seeded_dictionary
 
 
-def _small_params(params: dict) -> dict:
-    return {**params, "topics": {**params["topics"], **SMALL}}
+def _small_params(params):
+    return params.updated({"topics": SMALL})
 
 
 @pytest.fixture(scope="module")
 def stage(corpus, params):
-    return run_stage(corpus, _small_params(params), {})
+    return run_stage("topics", corpus, _small_params(params), {})
 
 
 # --------------------------------------------------------------------------- units and vocabulary
@@ -175,10 +167,10 @@ def test_seed_words_stay_in_the_seeded_vocabulary(corpus, training):
     ("n_units", "fraction", "n_heldout"), [(72, 0.2, 14), (10, 0.2, 2), (4, 0.5, 0), (72, 0.0, 0)]
 )
 def test_holdout_split_is_seeded_and_complete(n_units, fraction, n_heldout):
-    train, heldout = holdout_split(n_units, fraction, seed=3)
+    train, heldout = holdout_split(n_units, fraction, random_state=3)
     assert len(heldout) == n_heldout
     assert sorted([*train, *heldout]) == list(range(n_units))
-    again = holdout_split(n_units, fraction, seed=3)
+    again = holdout_split(n_units, fraction, random_state=3)
     assert np.array_equal(heldout, again[1])
 
 
@@ -258,7 +250,7 @@ def test_consensus_aligns_permuted_fits_before_averaging():
 
 @pytest.mark.slow
 def test_reported_topics_are_stable_with_the_default_settings(corpus, params):
-    settings = TopicSettings.from_params(params)
+    settings = params.topics
     results = analyse_topics(corpus, replace(settings, k_max=settings.k_min + 2))
     stability = results.tables["topic_stability"]
     assert len(stability) == int(results.tables["topic_k_choice"]["k"].iloc[0])
@@ -412,7 +404,7 @@ def test_seeded_topics_are_named_after_their_themes(seeded, corpus):
 
 
 def test_three_services_topic_is_highest_in_001(seeded, units, corpus):
-    from speechtopics.topics import doc_topic_table
+    from speechtopics.analysis.topics.describe import doc_topic_table
 
     model, seeded_dictionary = seeded
     doc_topic = doc_topic_table(model.model, units, seeded_dictionary, model.names)
@@ -592,7 +584,7 @@ def test_ldavis_page_works_offline(stage):
 
 
 def test_same_corpus_and_parameters_give_identical_tables(stage, corpus, params):
-    again = run_stage(corpus, _small_params(params), {})
+    again = run_stage("topics", corpus, _small_params(params), {})
     assert again.tables.keys() == stage.tables.keys()
     for name, table in stage.tables.items():
         first = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
@@ -614,25 +606,25 @@ def test_too_little_data_is_skipped_with_a_message(tmp_path, paths, params):
         figures=tmp_path / "figures",
     )
     tiny = load(tiny_paths, params)
-    output = run_stage(tiny, _small_params(params), {})
+    output = run_stage("topics", tiny, _small_params(params), {})
     assert output.tables == {} and output.files == {}
     assert output.messages and output.messages[0].startswith("topics skipped")
 
 
 def test_k_beyond_the_number_of_units_is_not_fitted(corpus, params):
-    section_params = {
-        **params,
-        "topics": {
-            **params["topics"],
-            **SMALL,
-            "grain": "document",
-            "min_unit_tokens": 0,
-            "k_min": 3,
-            "k_max": 7,
-            "no_above": 1.0,
-        },
-    }
-    results = analyse_topics(corpus, TopicSettings.from_params(section_params))
+    section_params = params.updated(
+        {
+            "topics": {
+                **SMALL,
+                "grain": "document",
+                "min_unit_tokens": 0,
+                "k_min": 3,
+                "k_max": 7,
+                "no_above": 1.0,
+            }
+        }
+    )
+    results = analyse_topics(corpus, section_params.topics)
     assert sorted(results.tables["topic_k_sweep"]["k"].unique()) == [3, 4, 5]
     assert any("K=6, 7 not fitted" in message for message in results.messages)
 

@@ -15,7 +15,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import Paths, default_paths, load_params
+from .analysis.overview import corpus_overview
+from .analysis.themes.kwic import kwic
+from .config import Paths, Settings, SettingsError, default_paths, load_settings
+from .corpus.add import add_speeches
+from .corpus.decode import LoadError
+from .corpus.load import build_cleaner, build_tokenizer, load
+from .corpus.readers import read_speech_file
+from .pipeline.history import describe_changes
+from .pipeline.run import run
+from .text.lexicon import LexiconError, load_themes
+from .text.segment import format_outline, outline
 
 EXIT_OK = 0
 EXIT_NOTHING_DONE = 1
@@ -33,14 +43,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="output root for interim/, processed/ and figures/ (default: the project's data/ and figures/)",
     )
     parser.add_argument(
-        "--params", type=Path, metavar="TOML", help="parameter file (default: speechtopics.toml)"
+        "--params", type=Path, metavar="TOML", help="settings file (default: speechtopics.toml)"
     )
 
 
-def _paths_and_params(args: argparse.Namespace) -> tuple[Paths, dict]:
-    params = load_params(args.params)
-    paths = default_paths(params).with_overrides(raw=args.raw, out=args.out)
-    return paths, params
+def _paths_and_settings(args: argparse.Namespace) -> tuple[Paths, Settings]:
+    settings = load_settings(args.params)
+    paths = default_paths(settings).with_overrides(raw=args.raw, out=args.out)
+    return paths, settings
 
 
 def _print(text: str = "") -> None:
@@ -48,10 +58,9 @@ def _print(text: str = "") -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .pipeline import corpus_overview, load
 
-    paths, params = _paths_and_params(args)
-    corpus = load(paths, params, progress=not args.json and sys.stderr.isatty())
+    paths, settings = _paths_and_settings(args)
+    corpus = load(paths, settings, progress=not args.json and sys.stderr.isatty())
     report = corpus.report.to_json_dict()
     if args.json:
         _print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -86,16 +95,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from .corpus import LoadError, read_speech_file
-    from .pipeline import build_cleaner
 
-    paths, params = _paths_and_params(args)
+    paths, settings = _paths_and_settings(args)
     try:
         text, _fmt, _encoding, _data = read_speech_file(Path(args.path))
     except (LoadError, OSError) as exc:
         sys.stderr.write(f"speechtopics clean: {exc}\n")
         return EXIT_NOTHING_DONE
-    result = build_cleaner(paths, params)(text)
+    result = build_cleaner(paths, settings)(text)
     sys.stdout.write(result.text + "\n")
     if args.report:
         removed = ", ".join(f"{rule}={n}" for rule, n in result.removed_chars.items() if n)
@@ -104,24 +111,21 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from .corpus import LoadError, read_speech_file
-    from .lexicon import load_themes
-    from .pipeline import build_cleaner, build_tokenizer
 
-    paths, params = _paths_and_params(args)
+    paths, settings = _paths_and_settings(args)
     if args.file:
         try:
             text, *_ = read_speech_file(Path(args.file))
         except (LoadError, OSError) as exc:
             sys.stderr.write(f"speechtopics tokens: {exc}\n")
             return EXIT_NOTHING_DONE
-        text = build_cleaner(paths, params)(text).text
+        text = build_cleaner(paths, settings)(text).text
     elif args.text:
         text = " ".join(args.text)
     else:
         sys.stderr.write("speechtopics tokens: give TEXT or --file PATH\n")
         return EXIT_USAGE
-    tokenizer = build_tokenizer(paths, params, load_themes(paths.themes))
+    tokenizer = build_tokenizer(paths, settings, load_themes(paths.themes))
     for line in text.split("\n"):
         tokens = tokenizer.segment(line) if args.all else tokenizer(line)
         tokens = [t for t in tokens if t.strip()]
@@ -131,11 +135,9 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
-    from .pipeline import load
-    from .segment import format_outline, outline
 
-    paths, params = _paths_and_params(args)
-    corpus = load(paths, params)
+    paths, settings = _paths_and_settings(args)
+    corpus = load(paths, settings)
     try:
         speech = corpus.speech(args.doc_id)
     except KeyError as exc:
@@ -148,12 +150,11 @@ def cmd_outline(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run
 
-    paths, params = _paths_and_params(args)
+    paths, settings = _paths_and_settings(args)
     summary = run(
         paths,
-        params,
+        settings,
         stages=args.stage,
         force=args.force,
         progress=True,
@@ -170,11 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_kwic(args: argparse.Namespace) -> int:
-    from .pipeline import load
-    from .themes import kwic
 
-    paths, params = _paths_and_params(args)
-    corpus = load(paths, params)
+    paths, settings = _paths_and_settings(args)
+    corpus = load(paths, settings)
     terms = [args.term] if args.term else []
     if args.theme:
         matching = [theme for theme in corpus.themes if args.theme in (theme.name, theme.label)]
@@ -186,7 +185,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     if not terms:
         sys.stderr.write("speechtopics kwic: give TERM or --theme NAME\n")
         return EXIT_USAGE
-    window = args.window or int(params["themes"]["kwic_window"])
+    window = args.window or settings.themes.kwic_window
     table = kwic(corpus.units, terms, window=window, doc_ids=[args.doc] if args.doc else None)
     if table.empty:
         _print("no occurrences")
@@ -200,10 +199,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from .corpus import add_speeches
-    from .pipeline import build_cleaner
 
-    paths, params = _paths_and_params(args)
+    paths, settings = _paths_and_settings(args)
     metadata = {
         "level": args.level,
         "year": args.year,
@@ -211,7 +208,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         "speaker": args.speaker,
     }
     results = add_speeches(
-        args.files, paths.raw, paths.metadata, build_cleaner(paths, params), metadata
+        args.files, paths.raw, paths.metadata, build_cleaner(paths, settings), metadata
     )
     for result in results:
         if result.status == "added":
@@ -230,9 +227,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .history import describe_changes
 
-    paths, _params = _paths_and_params(args)
+    paths, _settings = _paths_and_settings(args)
     _print(describe_changes(paths))
     return EXIT_OK
 
@@ -327,10 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``speechtopics`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .lexicon import LexiconError
 
     try:
         return int(args.func(args))
+    except SettingsError as exc:
+        sys.stderr.write(f"speechtopics {args.command}: the settings cannot be used:\n{exc}\n")
+        return EXIT_USAGE
     except LexiconError as exc:
         sys.stderr.write(f"speechtopics {args.command}: {exc}\n")
         return EXIT_NOTHING_DONE

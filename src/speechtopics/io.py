@@ -1,7 +1,10 @@
-"""Writing outputs safely: every file goes to a temporary name, then is renamed.
+"""Files: atomic writes, the one hash helper, the table format and the on-disk cache.
 
-An interrupted run therefore never leaves a half-written table or figure:
-the previous version stays in place until the new one is complete.
+Every generated file goes to a temporary name and is then renamed, so an
+interrupted run never leaves a half-written table or figure: the previous
+version stays in place until the new one is complete. Tables are UTF-8 CSV
+with floats at six significant digits (byte-identical across runs and
+machines).
 """
 
 from __future__ import annotations
@@ -10,11 +13,70 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# --------------------------------------------------------------------------- hashes
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """Hex sha256 of ``data`` (text is hashed as UTF-8)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes (``'absent'`` when the file does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        return "absent"
+    return sha256_hex(path.read_bytes())
+
+
+def json_sha256(data: Any) -> str:
+    """Hex sha256 of ``data`` as canonical JSON (keys sorted; non-JSON values as ``str``)."""
+    return sha256_hex(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
+
+
+@cache
+def source_hash(parts: tuple[str, ...] = ("",)) -> str:
+    """Hash of the package's source files under ``parts`` (paths relative to the package).
+
+    ``("",)`` is the whole package: every ``.py`` file, in path order.
+    """
+    digest = hashlib.sha256()
+    files: set[Path] = set()
+    for part in parts:
+        target = PACKAGE_DIR / part
+        files.update(target.rglob("*.py") if target.is_dir() else [target])
+    for path in sorted(files):
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def library_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Installed versions of the named distributions (``'not installed'`` when absent)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+# --------------------------------------------------------------------------- atomic writes
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
@@ -50,20 +112,128 @@ def write_json(path: Path, data: Any) -> Path:
     )
 
 
-def write_table(path: Path, table: pd.DataFrame, float_format: str = "%.6g") -> Path:
-    """Write a table as UTF-8 CSV (with BOM-less header, no index) atomically.
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless the file already holds exactly these bytes.
 
-    Floats are rounded to six significant digits so that tables are
-    byte-identical across runs and machines.
+    Returns
+    -------
+    bool
+        True when the file was written.
     """
-    text = table.to_csv(index=False, float_format=float_format, lineterminator="\n")
-    return write_text(path, text)
+    path = Path(path)
+    if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    write_bytes(path, data)
+    return True
 
 
-def file_hash(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# --------------------------------------------------------------------------- tables
+
+#: How a column is read back (see :func:`column_kinds` and :func:`read_table`).
+COLUMN_KINDS = ("text", "integer", "number", "boolean")
+
+
+def table_csv_bytes(table: pd.DataFrame) -> bytes:
+    """The project's CSV form of a table: UTF-8, no index, floats to six significant digits."""
+    text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def column_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """``column -> kind`` (text, integer, number, boolean) of a table, to read it back alike.
+
+    A ``year`` column is read as integers (missing allowed) when every
+    non-empty value is a whole number.
+    """
+    kinds = {}
+    for name in table.columns:
+        series = table[name]
+        if pd.api.types.is_bool_dtype(series):
+            kinds[str(name)] = "boolean"
+        elif pd.api.types.is_integer_dtype(series):
+            kinds[str(name)] = "integer"
+        elif pd.api.types.is_float_dtype(series):
+            kinds[str(name)] = "number"
+        else:
+            kinds[str(name)] = "text"
+        if str(name) == "year" and kinds[str(name)] == "text":
+            values = series.dropna().astype(str)
+            values = values[values != ""]
+            if values.str.fullmatch(r"-?\d+").all():
+                kinds[str(name)] = "integer"
+    return kinds
+
+
+def read_table(path: Path, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV table written by :func:`table_csv_bytes` with the right dtypes.
+
+    Parameters
+    ----------
+    path : Path
+    kinds : mapping, optional
+        ``column -> kind`` from :func:`column_kinds`. Without it, ``doc_id``,
+        ``unit_id`` and every column pandas would read as text stay text
+        (so ``"000"`` stays ``"000"``).
+
+    Returns
+    -------
+    DataFrame
+        Text columns as ``str`` with ``""`` for empty cells; integer columns
+        as ``Int64`` (missing allowed); numbers as ``float64``; booleans as
+        ``boolean``.
+    """
+    kinds = dict(kinds or {})
+    text_columns = [name for name, kind in kinds.items() if kind == "text"]
+    default_text = {"doc_id", "unit_id", "file", "title", "section_path", "topic", "label"}
+    dtype = {name: str for name in set(text_columns) | default_text}
+    table = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
+    for name in table.columns:
+        kind = kinds.get(name)
+        if kind == "text" or (kind is None and name in default_text):
+            table[name] = table[name].fillna("").astype(str)
+        elif kind == "integer":
+            table[name] = pd.to_numeric(table[name]).astype("Int64")
+        elif kind == "number":
+            table[name] = pd.to_numeric(table[name]).astype("float64")
+        elif kind == "boolean":
+            table[name] = table[name].map({"True": True, "False": False, True: True, False: False})
+            table[name] = table[name].astype("boolean")
+    return table
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def cache_memory(folder: Path):
+    """The ``joblib.Memory`` under ``folder`` (``data/interim/cache``)."""
+    from joblib import Memory
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Memory(location=str(folder), verbose=0)
+
+
+def call_cached(memorized, *args, force: bool = False) -> tuple[Any, str]:
+    """Call a ``joblib.Memory``-cached function and say where the result came from.
+
+    Returns
+    -------
+    (output, status)
+        ``status`` is ``reused`` (loaded from the cache), ``recomputed``
+        (not cached, or ``force``) or ``repaired`` (a cache entry that could
+        not be loaded — truncated or corrupted — was recomputed and replaced).
+    """
+    if force:
+        output, _ = memorized.call(*args)
+        return output, "recomputed"
+    in_cache = memorized.check_call_in_cache(*args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        output = memorized(*args)
+    for warning in caught:
+        if "Exception while loading results" not in str(warning.message):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    if any("Exception while loading results" in str(w.message) for w in caught):
+        return output, "repaired"
+    return output, "reused" if in_cache else "recomputed"

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..analysis.features import similarity_wide, top_keyness
 from . import cjk_font_path, setup_cjk_font, short_label
 
 PANEL_COLUMNS = 3
@@ -128,7 +129,6 @@ def plot_keyness(
     The label after each bar gives the term's count in the speech and in
     all the other speeches together (``13 / 0``).
     """
-    from ..features import top_keyness
 
     setup_cjk_font()
     top = top_keyness(keyness_table, top_n, measure)
@@ -200,7 +200,6 @@ def plot_similarity_heatmap(
     titles : mapping, optional
         ``doc_id -> title`` for the axis labels.
     """
-    from ..features import similarity_wide
 
     setup_cjk_font()
     matrix = similarity_wide(similarity)

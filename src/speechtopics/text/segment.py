@@ -20,8 +20,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from .corpus import title_from_text
-
 CN_NUMERALS = "一二三四五六七八九十"
 _NUM = f"[{CN_NUMERALS}]{{1,3}}"
 
@@ -39,6 +37,36 @@ _SENTENCE_END_RE = re.compile(
 _HEADING_END_RE = re.compile(r"[。！？!?]")
 
 GRAINS = ("document", "section", "paragraph", "sentence")
+
+OPENING_SECTION = "引言"
+
+_TITLE_RE = re.compile(r"(讲话|发言|报告|致辞|讲稿|意见|总结)$")
+
+
+#: Lines a web copy puts above a speech (source, date, author, font-size links).
+_WEB_META_RE = re.compile(
+    r"^(?:来源|稿源|出处|发布时间|发布日期|发稿时间|作者|编辑|责任编辑|浏览次数|点击数|阅读次数|字体)\s*[:：]|^【字体"
+)
+
+
+def title_from_text(text: str) -> str:
+    """The first line when it reads as a title (short, no sentence end), else ``''``.
+
+    Lines a web page puts above the speech (``来源：…``, ``发布时间：…``) are passed over.
+    """
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or _WEB_META_RE.match(line):
+            continue
+        if (
+            len(line) <= 40
+            and not re.search(r"[。！？；;!?，,：:]$", line)
+            and (_TITLE_RE.search(line) or len(line) <= 30)
+            and not re.match(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[)）]", line)
+        ):
+            return line
+        return ""
+    return ""
 
 
 @dataclass(frozen=True)
@@ -341,3 +369,8 @@ def group_units(units: Sequence[Unit], grain: str) -> list[dict[str, object]]:
     for group in groups.values():
         group["text"] = "\n".join(group["text"])  # type: ignore[arg-type]
     return list(groups.values())
+
+
+def top_section(section_path: str) -> str:
+    """The top-level section of a section path (``二/（一）`` → ``二``; ``''`` → ``引言``)."""
+    return section_path.split("/")[0] if section_path else OPENING_SECTION

@@ -1,20 +1,11 @@
-"""Paths and parameters, in one place.
-
-Every path is rooted at the project folder found from this file, never at
-the current working directory, so the package behaves the same from a
-notebook, the shell or a test. Parameters come from ``speechtopics.toml``.
-"""
+"""Where a run reads and writes: :class:`Paths`, rooted at the project folder."""
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
-PARAMS_FILE: Path = PROJECT_ROOT / "speechtopics.toml"
+# --------------------------------------------------------------------------- paths
 
 
 @dataclass(frozen=True)
@@ -101,62 +92,3 @@ class Paths:
                 figures=out / "figures",
             )
         return paths
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
-
-
-def load_params(path: Path | None = None) -> dict[str, Any]:
-    """Read analysis parameters.
-
-    Parameters
-    ----------
-    path : Path, optional
-        A TOML file whose values override the project's ``speechtopics.toml``
-        (which holds every parameter with its default).
-
-    Returns
-    -------
-    dict
-        Nested parameters by section (``paths``, ``tokenize``, ``topics`` ...).
-
-    Raises
-    ------
-    ValueError
-        If a file is not valid TOML (the message names the file).
-    """
-    params = _read_toml(PARAMS_FILE)
-    if path is not None and Path(path).resolve() != PARAMS_FILE:
-        params = _merge(params, _read_toml(Path(path)))
-    return params
-
-
-def default_paths(params: dict[str, Any] | None = None) -> Paths:
-    """Project paths from the ``[paths]`` section, rooted at the project folder."""
-    params = load_params() if params is None else params
-    section = params["paths"]
-    return Paths(
-        **{name: (PROJECT_ROOT / section[name]).resolve() for name in Paths.__dataclass_fields__}
-    )
-
-
-def notebook_paths(raw_dir: str = "", out_dir: str = "") -> Paths:
-    """Paths for a notebook's ``raw_dir`` / ``out_dir`` parameters (``""`` = the project's)."""
-    return default_paths().with_overrides(
-        raw=Path(raw_dir) if raw_dir else None, out=Path(out_dir) if out_dir else None
-    )

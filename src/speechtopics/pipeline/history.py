@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Paths
-from .io import write_bytes
+from ..config import Paths
+from ..io import write_bytes
 
 #: Tables kept from the previous run for comparison.
 SNAPSHOT_TABLES = (
@@ -82,6 +82,21 @@ def theme_rate_changes(
     return merged.loc[order, columns].head(top).reset_index(drop=True)
 
 
+def settings_changes(before: dict, after: dict) -> list[str]:
+    """One line per setting that changed: ``settings [topics] k_max: 15 → 8``."""
+    lines = []
+    for section in sorted(set(before) | set(after)):
+        old, new = before.get(section) or {}, after.get(section) or {}
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            old, new = {"(section)": old}, {"(section)": new}
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                lines.append(
+                    f"settings [{section}] {key}: {old.get(key, '(not set)')} → {new.get(key, '(not set)')}"
+                )
+    return lines
+
+
 def describe_changes(paths: Paths) -> str:
     """What changed between the previous run and the last one, as text."""
     previous_dir = paths.processed / PREVIOUS_DIR
@@ -107,13 +122,7 @@ def describe_changes(paths: Paths) -> str:
         lines.append(f"  - {doc_id}  {before[doc_id].get('file', '')}")
     for doc_id in changed:
         lines.append(f"  ~ {doc_id}  {after[doc_id].get('file', '')} (file changed)")
-    for section in sorted(set(previous.get("parameters", {})) | set(current.get("parameters", {}))):
-        old, new = (
-            previous.get("parameters", {}).get(section),
-            current.get("parameters", {}).get(section),
-        )
-        if old != new:
-            lines.append(f"parameters [{section}] changed: {old} → {new}")
+    lines.extend(settings_changes(previous.get("parameters", {}), current.get("parameters", {})))
     for name in sorted(set(previous.get("lexicon", {})) | set(current.get("lexicon", {}))):
         if previous.get("lexicon", {}).get(name) != current.get("lexicon", {}).get(name):
             lines.append(f"lexicon {name} changed")

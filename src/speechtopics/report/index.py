@@ -1,51 +1,15 @@
-"""``figures/index.html``: one page with every figure, the key tables and the run's provenance.
-
-The page is self-contained apart from the figure files beside it (and the
-pyLDAvis page, embedded in an ``<iframe>``); it loads nothing from the
-network, so it works offline and can be sent as a folder.
-"""
+"""``figures/index.html``: the report page — key tables, every figure with a caption, provenance."""
 
 from __future__ import annotations
 
 import html
-import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-#: The CJK font shipped beside the report pages (a subset of the packaged
-#: Noto Sans CJK SC holding only the characters the pages use), so Chinese
-#: renders on machines without a Chinese system font.
-REPORT_FONT_FILE = "speechtopics-cjk.otf"
-REPORT_FONT_FAMILY = "speechtopics CJK"
-FONT_FACE_CSS = f"@font-face {{ font-family: '{REPORT_FONT_FAMILY}'; src: url('{REPORT_FONT_FILE}') format('opentype'); }}"
-
-
-def subset_cjk_font(texts: Iterable[str]) -> bytes:
-    """The packaged CJK font cut down to the characters of ``texts`` (OpenType bytes).
-
-    Subsetting keeps the report folder small (a few hundred KB instead of
-    16 MB) and deterministic for the same pages.
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from .plots import cjk_font_path
-
-    characters = "".join(sorted(set("".join(texts)) | set("0123456789")))
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
-
+from .fonts import FONT_FACE_CSS, REPORT_FONT_FAMILY
 
 #: One sentence per figure saying how to read it (``{doc_id}`` figures share one).
 CAPTIONS: dict[str, str] = {
@@ -236,27 +200,3 @@ small {{ color: #777; font-weight: normal; }}
 </body>
 </html>
 """
-
-
-def run_stage(corpus, params: dict[str, Any], upstream: Mapping[str, Any]):
-    """Pipeline stage: ``index.html`` from this run's tables and figures."""
-    from .pipeline import StageOutput, corpus_key, library_versions
-
-    summary = {
-        "title": f"speechtopics 报告：{len(corpus.speeches)} 篇讲话",
-        "corpus_hash": corpus_key(corpus),
-        "speeches": {s.doc_id: {"file": s.file, "sha256": s.sha256} for s in corpus.speeches},
-        "parameters": params,
-        "libraries": library_versions(),
-    }
-    output = StageOutput()
-    page = build_index_html(summary, upstream)
-    output.files["index.html"] = page.encode("utf-8")
-    pages = [page] + [
-        data.decode("utf-8", errors="ignore")
-        for stage_output in upstream.values()
-        for name, data in stage_output.files.items()
-        if name.endswith(".html")
-    ]
-    output.files[REPORT_FONT_FILE] = subset_cjk_font(pages)
-    return output

@@ -12,7 +12,6 @@ Lines starting with ``#`` are comments everywhere. A malformed file raises
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -43,14 +42,6 @@ class Theme:
     label: str
     definition: str
     terms: tuple[str, ...]
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes (``'absent'`` when the file does not exist)."""
-    path = Path(path)
-    if not path.exists():
-        return "absent"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 #: Lexicon files larger than this are refused (the project's are a few kB).
@@ -170,6 +161,11 @@ def load_word_list(path: Path) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def load_reference_formulations(path: Path) -> list[str]:
+    """The reference list ``data/lexicon/formulations.txt`` (one formulation a line, ``#`` comments)."""
+    return load_word_list(path)
+
+
 def packaged_stopwords() -> frozenset[str]:
     """The maintained Chinese stopword list of the ``stopwordsiso`` package."""
     import stopwordsiso

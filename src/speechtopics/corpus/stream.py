@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tokenize import BATCH_CHARS, Tokenizer
+from ..text.tokenize import BATCH_CHARS, Tokenizer
 
 TOKEN_SEPARATOR = " "
 
@@ -72,7 +72,7 @@ def iter_tsv_column(path: Path, column: str = "text") -> Iterator[str]:
             yield row[index] if index < len(row) else ""
 
 
-def resample_texts(texts: Iterable[str], factor: float, seed: int) -> Iterator[str]:
+def resample_texts(texts: Iterable[str], factor: float, random_state: int) -> Iterator[str]:
     """Draw ``round(factor * n)`` texts with replacement (seeded), streaming the draws.
 
     Only the source texts are held (once); the resampled corpus, which may
@@ -84,13 +84,13 @@ def resample_texts(texts: Iterable[str], factor: float, seed: int) -> Iterator[s
         Source units (reviews, paragraphs).
     factor : float
         Size of the result relative to the source (8 gives eight times as many units).
-    seed : int
+    random_state : int
         Seed of the draws (``numpy.random.default_rng``).
     """
     source = list(texts)
     if not source:
         return
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     total = int(round(factor * len(source)))
     block = 65_536
     for start in range(0, total, block):
@@ -191,37 +191,6 @@ def write_token_file(
     return TokenFile(path, n_units=count)
 
 
-def build_dictionary(
-    token_lists: Iterable[list[str]],
-    no_below: int = 1,
-    no_above: float = 1.0,
-    keep_n: int | None = None,
-):
-    """A gensim ``Dictionary`` built in one pass over a token stream, then filtered.
-
-    Parameters
-    ----------
-    token_lists : iterable of list of str
-        Token lists of the units (a :class:`TokenFile` streams them).
-    no_below : int
-        Keep words found in at least this many units.
-    no_above : float
-        Keep words found in at most this share of units.
-    keep_n : int, optional
-        Keep only the most frequent words past the other filters.
-
-    Returns
-    -------
-    gensim.corpora.Dictionary
-    """
-    from gensim.corpora import Dictionary
-
-    dictionary = Dictionary(token_lists)
-    if no_below > 1 or no_above < 1.0 or keep_n is not None:
-        dictionary.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n)
-    return dictionary
-
-
 class BowStream:
     """Bags of words of a re-iterable token stream, one unit at a time (gensim corpus protocol).
 
@@ -249,7 +218,6 @@ class BowStream:
 __all__ = [
     "BowStream",
     "TokenFile",
-    "build_dictionary",
     "iter_lines",
     "iter_tsv_column",
     "resample_texts",

@@ -1,29 +1,18 @@
 """Keywords, keyness and similarity of speeches.
 
-Three views of which words set a speech (or a section) apart:
-
-* **TF-IDF keywords** — scikit-learn's ``TfidfVectorizer`` with the
-  project's tokenizer as ``analyzer=`` (so no English defaults: no
-  ``token_pattern``, no lowercasing), fitted on the unit texts of one grain.
-  At document grain each speech is one document; at section grain each
-  top-level section of each speech is one.
+* **TF-IDF keywords** of each speech and each top-level section
+  (:mod:`speechtopics.analysis.vectors`).
 * **Keyness** — each speech (the target) against all the others (the
-  reference), one 2×2 contingency table per term (term / other terms ×
-  target / reference), scored with Pearson's χ² (Yates-corrected by default)
-  and the log-likelihood G², both signed: positive when the term is more
-  frequent in the target than expected. The layout follows quanteda's
-  ``textstat_keyness``.
+  reference), one 2×2 contingency table per term, scored with Pearson's χ²
+  (Yates-corrected by default) and the log-likelihood G², both signed:
+  positive when the term is more frequent in the target than expected.
 * **Similarity** — cosine similarity between the speeches' TF-IDF vectors.
-
-Every function takes data (unit frames from :meth:`Corpus.at_grain`, fitted
-matrices) and returns data; :func:`run_stage` assembles the tables and
-figures of the pipeline's ``features`` stage.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,149 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.stats import chi2 as chi2_distribution
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-Analyzer = Callable[[str], list[str]]
+from ..config import FeatureSettings
+from ..corpus.model import Corpus
+from .vectors import UNIT_COLUMNS, Analyzer, TfidfFit, fit_tfidf
 
 KEYNESS_MEASURES = ("chi2", "g2")
-UNIT_COLUMNS = ("doc_id", "unit_id", "section_path")
-
-
-# --------------------------------------------------------------------------- TF-IDF
-
-
-def build_tfidf_vectorizer(
-    analyzer: Analyzer,
-    *,
-    sublinear_tf: bool = False,
-    min_df: int | float = 1,
-    max_df: int | float = 1.0,
-    norm: str | None = "l2",
-    smooth_idf: bool = True,
-) -> TfidfVectorizer:
-    """A TF-IDF vectorizer that tokenizes with ``analyzer`` and nothing else.
-
-    Parameters
-    ----------
-    analyzer : callable
-        ``str -> list[str]``; the project's tokenizer (``corpus.tokenizer``).
-        Its tokens are the features as they are: no lowercasing, no
-        ``token_pattern``, no n-grams added.
-    sublinear_tf : bool
-        Use ``1 + log(tf)`` instead of the raw count.
-    min_df, max_df : int or float
-        Drop terms in fewer / more units than this (count or proportion).
-    norm : {"l2", "l1", None}
-        Row normalisation; with ``"l2"`` the dot product of two rows is their
-        cosine similarity.
-    smooth_idf : bool
-        ``idf = ln((1 + n) / (1 + df)) + 1`` (scikit-learn's default) instead
-        of ``ln(n / df) + 1``.
-
-    Returns
-    -------
-    TfidfVectorizer
-        Unfitted.
-    """
-    return TfidfVectorizer(
-        analyzer=analyzer,
-        lowercase=False,
-        token_pattern=None,
-        sublinear_tf=sublinear_tf,
-        min_df=min_df,
-        max_df=max_df,
-        norm=norm,
-        smooth_idf=smooth_idf,
-    )
-
-
-@dataclass
-class TfidfFit:
-    """A TF-IDF model fitted on the units of one grain.
-
-    Attributes
-    ----------
-    vectorizer : TfidfVectorizer
-        The fitted vectorizer (``vocabulary_``, ``idf_``).
-    units : DataFrame
-        One row per unit, in matrix row order: ``doc_id``, ``unit_id``,
-        ``section_path`` (those present in the input) and ``n_tokens``
-        (tokens of the unit that are features; all of them when ``min_df``
-        and ``max_df`` drop nothing).
-    terms : ndarray of str
-        Feature names, in matrix column order (sorted).
-    weights : scipy.sparse.csr_matrix
-        Units × terms TF-IDF weights.
-    counts : scipy.sparse.csr_matrix
-        Units × terms raw counts of the same terms.
-    """
-
-    vectorizer: TfidfVectorizer
-    units: pd.DataFrame
-    terms: np.ndarray
-    weights: sparse.csr_matrix
-    counts: sparse.csr_matrix
-
-    @property
-    def document_frequency(self) -> np.ndarray:
-        """Number of units each term occurs in."""
-        return np.asarray((self.counts > 0).sum(axis=0)).ravel()
-
-    def term_index(self, term: str) -> int:
-        """Column of ``term`` (``KeyError`` if it is not a feature)."""
-        return int(self.vectorizer.vocabulary_[term])
-
-
-def fit_tfidf(
-    units: pd.DataFrame,
-    analyzer: Analyzer,
-    *,
-    sublinear_tf: bool = False,
-    min_df: int | float = 1,
-    max_df: int | float = 1.0,
-) -> TfidfFit:
-    """Fit TF-IDF on the texts of analysis units.
-
-    Parameters
-    ----------
-    units : DataFrame
-        Units of one grain with a ``text`` column, e.g.
-        ``corpus.at_grain("document")`` (one row per speech) or
-        ``corpus.at_grain("section")`` (one row per top-level section).
-    analyzer : callable
-        The project's tokenizer (``corpus.tokenizer``).
-    sublinear_tf, min_df, max_df
-        See :func:`build_tfidf_vectorizer`.
-
-    Returns
-    -------
-    TfidfFit
-        Weights and raw counts per unit and term.
-
-    Raises
-    ------
-    ValueError
-        If the units have no token at all (scikit-learn: empty vocabulary).
-    """
-    texts = units["text"].astype(str).tolist()
-    vectorizer = build_tfidf_vectorizer(
-        analyzer, sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df
-    )
-    weights = sparse.csr_matrix(vectorizer.fit_transform(texts))
-    counter = CountVectorizer(
-        analyzer=analyzer, lowercase=False, token_pattern=None, vocabulary=vectorizer.vocabulary_
-    )
-    counts = sparse.csr_matrix(counter.transform(texts))
-    unit_columns = [column for column in UNIT_COLUMNS if column in units.columns]
-    frame = units[unit_columns].reset_index(drop=True).copy()
-    frame["n_tokens"] = np.asarray(counts.sum(axis=1)).ravel()
-    return TfidfFit(
-        vectorizer=vectorizer,
-        units=frame,
-        terms=vectorizer.get_feature_names_out(),
-        weights=weights,
-        counts=counts,
-    )
 
 
 def top_keywords(fit: TfidfFit, top_n: int = 15) -> pd.DataFrame:
@@ -226,7 +78,10 @@ def top_keywords(fit: TfidfFit, top_n: int = 15) -> pd.DataFrame:
 
 
 def keywords_by_speech(
-    units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15, sublinear_tf: bool = False
+    units: pd.DataFrame,
+    analyzer: Analyzer | None = None,
+    top_n: int = 15,
+    sublinear_tf: bool = False,
 ) -> pd.DataFrame:
     """Top TF-IDF keywords of each speech, with the speeches as the documents.
 
@@ -234,8 +89,8 @@ def keywords_by_speech(
     ----------
     units : DataFrame
         Document-grain units (``corpus.at_grain("document")``).
-    analyzer : callable
-        The project's tokenizer.
+    analyzer : callable, optional
+        None: the units' ``tokens``; else tokenize their ``text`` (see :func:`fit_tfidf`).
     top_n : int
         Keywords per speech.
     sublinear_tf : bool
@@ -253,7 +108,10 @@ def keywords_by_speech(
 
 
 def keywords_by_section(
-    units: pd.DataFrame, analyzer: Analyzer, top_n: int = 15, sublinear_tf: bool = False
+    units: pd.DataFrame,
+    analyzer: Analyzer | None = None,
+    top_n: int = 15,
+    sublinear_tf: bool = False,
 ) -> pd.DataFrame:
     """Top TF-IDF keywords of each top-level section, with all sections of all speeches as the documents.
 
@@ -262,8 +120,8 @@ def keywords_by_section(
     units : DataFrame
         Section-grain units (``corpus.at_grain("section")``); the opening
         remarks before the first heading have ``section_path == ""``.
-    analyzer : callable
-        The project's tokenizer.
+    analyzer : callable, optional
+        None: the units' ``tokens``; else tokenize their ``text`` (see :func:`fit_tfidf`).
     top_n : int
         Keywords per section.
     sublinear_tf : bool
@@ -277,9 +135,6 @@ def keywords_by_section(
         the term).
     """
     return top_keywords(fit_tfidf(units, analyzer, sublinear_tf=sublinear_tf), top_n)
-
-
-# --------------------------------------------------------------------------- keyness
 
 
 def term_counts(token_lists: Iterable[Sequence[str]]) -> Counter[str]:
@@ -514,9 +369,6 @@ def top_keyness(
     return top.reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- similarity
-
-
 def cosine_similarity_matrix(fit: TfidfFit) -> pd.DataFrame:
     """Cosine similarity between the units of a fitted grain (square, symmetric).
 
@@ -550,7 +402,7 @@ def cosine_similarity_matrix(fit: TfidfFit) -> pd.DataFrame:
 
 
 def speech_similarity(
-    units: pd.DataFrame, analyzer: Analyzer, sublinear_tf: bool = False
+    units: pd.DataFrame, analyzer: Analyzer | None = None, sublinear_tf: bool = False
 ) -> pd.DataFrame:
     """Cosine similarity of every pair of speeches on their TF-IDF vectors (long form).
 
@@ -558,8 +410,8 @@ def speech_similarity(
     ----------
     units : DataFrame
         Document-grain units (``corpus.at_grain("document")``).
-    analyzer : callable
-        The project's tokenizer.
+    analyzer : callable, optional
+        None: the units' ``tokens``; else tokenize their ``text`` (see :func:`fit_tfidf`).
     sublinear_tf : bool
         See :func:`build_tfidf_vectorizer`.
 
@@ -586,9 +438,6 @@ def similarity_wide(similarity: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_index().sort_index(axis=1)
 
 
-# --------------------------------------------------------------------------- word clouds
-
-
 def word_frequencies(units: pd.DataFrame, doc_id: str) -> dict[str, int]:
     """Token counts of one speech, most frequent first (ties by term).
 
@@ -601,68 +450,6 @@ def word_frequencies(units: pd.DataFrame, doc_id: str) -> dict[str, int]:
     """
     counts = term_counts(units.loc[units["doc_id"] == doc_id, "tokens"])
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def speech_titles(speeches: pd.DataFrame) -> dict[str, str]:
-    """``doc_id -> title`` (``""`` when a speech has none), for figure labels.
-
-    Parameters
-    ----------
-    speeches : DataFrame
-        One row per speech with ``doc_id`` and ``title`` (``corpus.speeches_frame()``).
-    """
-    titles = (
-        speeches["title"].fillna("").astype(str) if "title" in speeches else [""] * len(speeches)
-    )
-    return dict(zip(speeches["doc_id"].astype(str), titles, strict=True))
-
-
-# --------------------------------------------------------------------------- stage
-
-
-@dataclass(frozen=True)
-class FeatureOptions:
-    """The ``[features]`` parameters (with the run's seed).
-
-    Attributes
-    ----------
-    top_n : int
-        Keywords per speech / section and keyness terms per speech in the figures.
-    sublinear_tf : bool
-        TF-IDF with ``1 + log(tf)``.
-    keyness_yates : bool
-        Yates-corrected χ².
-    keyness_measure : {"chi2", "g2"}
-        Statistic the keyness table and figure are sorted by.
-    keyness_min_count : int
-        Keyness rows only for terms the corpus uses at least this often.
-    wordcloud_max_words : int
-        Words per word cloud.
-    seed : int
-        ``random_state`` of the word-cloud layout.
-    """
-
-    top_n: int = 15
-    sublinear_tf: bool = True
-    keyness_yates: bool = True
-    keyness_measure: str = "chi2"
-    keyness_min_count: int = 1
-    wordcloud_max_words: int = 100
-    seed: int = 0
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> FeatureOptions:
-        """Options from ``params["features"]`` and ``params["analysis"]["seed"]``."""
-        section = params.get("features", {})
-        return cls(
-            top_n=int(section.get("top_n", cls.top_n)),
-            sublinear_tf=bool(section.get("sublinear_tf", cls.sublinear_tf)),
-            keyness_yates=bool(section.get("keyness_yates", cls.keyness_yates)),
-            keyness_measure=str(section.get("keyness_measure", cls.keyness_measure)),
-            keyness_min_count=int(section.get("keyness_min_count", cls.keyness_min_count)),
-            wordcloud_max_words=int(section.get("wordcloud_max_words", cls.wordcloud_max_words)),
-            seed=int(params.get("analysis", {}).get("seed", cls.seed)),
-        )
 
 
 @dataclass
@@ -688,7 +475,7 @@ class FeatureResults:
     messages: list[str]
 
 
-def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
+def feature_tables(corpus: Corpus, options: FeatureSettings) -> FeatureResults:
     """Every table of the ``features`` stage (no figures).
 
     Parameters
@@ -696,21 +483,20 @@ def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
     corpus : Corpus
         The loaded corpus; speeches are the documents (document grain),
         top-level sections the units of ``keywords_by_section``.
-    options : FeatureOptions
-        From :meth:`FeatureOptions.from_params`.
+    options : FeatureSettings
+        The ``[features]`` settings.
 
     Returns
     -------
     FeatureResults
     """
-    analyzer = corpus.tokenizer
     documents = corpus.at_grain("document")
     documents = documents[documents["n_tokens"] > 0].reset_index(drop=True)
     results = FeatureResults(tables={}, documents=documents, document_fit=None, messages=[])
     if documents.empty:
         results.messages.append("features skipped: no speech has any token left after tokenization")
         return results
-    document_fit = fit_tfidf(documents, analyzer, sublinear_tf=options.sublinear_tf)
+    document_fit = fit_tfidf(documents, sublinear_tf=options.sublinear_tf)
     results.document_fit = document_fit
     sections = corpus.at_grain("section")
     sections = sections[sections["n_tokens"] > 0].reset_index(drop=True)
@@ -718,7 +504,7 @@ def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
         columns=["unit_id", "section_path"]
     )
     results.tables["keywords_by_section"] = keywords_by_section(
-        sections, analyzer, options.top_n, options.sublinear_tf
+        sections, top_n=options.top_n, sublinear_tf=options.sublinear_tf
     )
     if len(documents) >= 2:
         results.tables["keyness"] = keyness_by_speech(
@@ -735,78 +521,3 @@ def feature_tables(corpus, options: FeatureOptions) -> FeatureResults:
             "keyness and speech similarity skipped: they need at least two speeches"
         )
     return results
-
-
-def run_stage(corpus, params: dict[str, Any], upstream: dict[str, Any]):
-    """The ``features`` stage: keyword, keyness and similarity tables and their figures.
-
-    Tables: see :func:`feature_tables`. Figures: ``keywords_per_speech``,
-    ``keyness``, ``similarity_heatmap`` and ``wordcloud_<doc_id>`` per
-    speech. Data for later stages: ``doc_tfidf`` (speeches × terms, sparse),
-    ``terms``, ``doc_ids``.
-    """
-    from .pipeline import StageOutput
-    from .plots.features import (
-        plot_keyness,
-        plot_keywords_per_speech,
-        plot_similarity_heatmap,
-        plot_wordcloud,
-    )
-
-    options = FeatureOptions.from_params(params)
-    results = feature_tables(corpus, options)
-    output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
-    if results.document_fit is None:
-        return output
-    titles = speech_titles(corpus.speeches_frame())
-    fit = results.document_fit
-    output.data.update(doc_tfidf=fit.weights, terms=fit.terms, doc_ids=fit.units["doc_id"].tolist())
-    output.add_figure(
-        "keywords_per_speech",
-        plot_keywords_per_speech(results.tables["keywords_by_speech"], titles),
-    )
-    if "keyness" in results.tables:
-        output.add_figure(
-            "keyness",
-            plot_keyness(results.tables["keyness"], titles, options.top_n, options.keyness_measure),
-        )
-    if "speech_similarity" in results.tables:
-        output.add_figure(
-            "similarity_heatmap",
-            plot_similarity_heatmap(results.tables["speech_similarity"], titles),
-        )
-    for doc_id in results.documents["doc_id"]:
-        figure = plot_wordcloud(
-            word_frequencies(results.documents, doc_id),
-            doc_id,
-            titles.get(doc_id, ""),
-            max_words=options.wordcloud_max_words,
-            random_state=options.seed,
-        )
-        output.add_figure(f"wordcloud_{doc_id}", figure)
-    return output
-
-
-__all__ = [
-    "FeatureOptions",
-    "FeatureResults",
-    "TfidfFit",
-    "build_tfidf_vectorizer",
-    "cosine_similarity_matrix",
-    "feature_tables",
-    "fit_tfidf",
-    "keyness",
-    "keyness_by_speech",
-    "keyness_statistics",
-    "keywords_by_section",
-    "keywords_by_speech",
-    "run_stage",
-    "similarity_long",
-    "similarity_wide",
-    "speech_similarity",
-    "speech_titles",
-    "term_counts",
-    "top_keyness",
-    "top_keywords",
-    "word_frequencies",
-]

@@ -18,8 +18,6 @@ text in turn with the jieba backend.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import re
@@ -28,7 +26,9 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import UserDictEntry, file_sha256, load_userdict
+from ..config import TokenizeSettings
+from ..io import file_sha256, json_sha256, library_versions, sha256_hex
+from .lexicon import UserDictEntry, load_stopwords, load_synonyms, load_userdict
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NUMBER_RE = re.compile(r"^[0-9０-９.,%％零〇一二三四五六七八九十百千万亿两几]+$")
@@ -86,34 +86,6 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class TokenizerSettings:
-    """Everything besides the lexicon files that changes the tokens.
-
-    Attributes
-    ----------
-    min_token_length : int
-        Drop tokens shorter than this (2 drops single characters).
-    drop_numbers : bool
-        Drop numbers (Arabic and Chinese numerals).
-    keep_latin : bool
-        Keep tokens with no Chinese character (``GDP``); dropped by default.
-    keep_pos : tuple of str
-        Keep only tokens whose POS tag starts with one of these; empty keeps all.
-    use_synonyms : bool
-        Apply the synonym map before segmentation.
-    hmm : bool
-        Let jieba guess unknown words with its HMM.
-    """
-
-    min_token_length: int = 2
-    drop_numbers: bool = True
-    keep_latin: bool = False
-    keep_pos: tuple[str, ...] = ()
-    use_synonyms: bool = True
-    hmm: bool = True
 
 
 def _rjieba_available() -> bool:
@@ -310,7 +282,7 @@ class Tokenizer:
         Tokens to drop.
     synonyms : mapping
         ``variant -> canonical`` text replacements applied before segmenting.
-    settings : TokenizerSettings
+    settings : TokenizeSettings
         Filters.
     backend : {"auto", "jieba", "rjieba"}
         ``auto`` takes rjieba when installed (same segmentation as jieba,
@@ -325,7 +297,7 @@ class Tokenizer:
     userdict_path: Path | None = None
     stopwords: frozenset[str] = frozenset()
     synonyms: Mapping[str, str] = field(default_factory=dict)
-    settings: TokenizerSettings = field(default_factory=TokenizerSettings)
+    settings: TokenizeSettings = field(default_factory=TokenizeSettings)
     backend: str = "auto"
 
     def __post_init__(self) -> None:
@@ -354,8 +326,8 @@ class Tokenizer:
     def from_lexicon(
         cls,
         lexicon_dir: Path,
-        settings: TokenizerSettings | None = None,
-        backend: str = "auto",
+        settings: TokenizeSettings | None = None,
+        backend: str | None = None,
         keep: Iterable[str] = (),
     ) -> Tokenizer:
         """Build a tokenizer from a lexicon folder (``userdict.txt``, ``stopwords.txt``, ``synonyms.txt``).
@@ -365,15 +337,14 @@ class Tokenizer:
         keep : iterable of str
             Words never treated as stopwords (the theme terms).
         """
-        from .lexicon import load_stopwords, load_synonyms
 
         lexicon_dir = Path(lexicon_dir)
         return cls(
             userdict_path=lexicon_dir / "userdict.txt",
             stopwords=load_stopwords(lexicon_dir / "stopwords.txt", keep=frozenset(keep)),
             synonyms=load_synonyms(lexicon_dir / "synonyms.txt"),
-            settings=settings or TokenizerSettings(),
-            backend=backend,
+            settings=settings or TokenizeSettings(),
+            backend=backend or (settings or TokenizeSettings()).backend,
         )
 
     def _build_segmenter(self):
@@ -398,15 +369,14 @@ class Tokenizer:
         if self._cache_key is None:
             payload = {
                 "userdict": file_sha256(self.userdict_path) if self.userdict_path else "none",
-                "stopwords": hashlib.sha256("\n".join(sorted(self.stopwords)).encode()).hexdigest(),
+                "stopwords": sha256_hex("\n".join(sorted(self.stopwords))),
                 "synonyms": sorted(self.synonyms.items()),
                 "settings": asdict(self.settings),
                 "backend": self.backend,
                 "segmentation": SEGMENTATION_VERSION,
+                "libraries": library_versions(("jieba", "rjieba", "opencc")),
             }
-            self._cache_key = hashlib.sha256(
-                json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-            ).hexdigest()
+            self._cache_key = json_sha256(payload)
         return self._cache_key
 
     # ------------------------------------------------------------------ work

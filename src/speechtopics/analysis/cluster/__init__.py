@@ -1,0 +1,1 @@
+"""Clustering of analysis units (paragraphs by default) and of whole speeches."""

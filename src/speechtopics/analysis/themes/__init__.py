@@ -1,0 +1,1 @@
+"""Themes: lexicon rates, keyword in context (KWIC) and formulations (提法)."""

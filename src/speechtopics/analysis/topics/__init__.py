@@ -1,0 +1,1 @@
+"""Topic models: choosing K, ensembles and stability, seeded (theme) topics, labels and identity."""

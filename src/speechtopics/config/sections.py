@@ -1,0 +1,308 @@
+"""The settings sections: one frozen dataclass per ``[section]`` of ``speechtopics.toml``.
+
+Their field defaults are the only defaults in the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+from .checks import SettingsError, check_keys_and_types, check_values, coerce
+
+Grain = Literal["document", "section", "paragraph", "sentence"]
+
+# --------------------------------------------------------------------------- sections
+
+
+def _range(minimum: float | None = None, maximum: float | None = None, **kw: Any) -> dict:
+    """Field metadata: allowed range (``below`` = maximum excluded)."""
+    return {"min": minimum, "max": maximum, **kw}
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """``[paths]``: folders and files, relative to the project folder."""
+
+    raw: str = "data/raw"
+    metadata: str = "data/metadata.csv"
+    interim: str = "data/interim"
+    processed: str = "data/processed"
+    figures: str = "figures"
+    lexicon: str = "data/lexicon"
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """``[clean]``: ``traditional_to_simplified`` converts with OpenCC t2s."""
+
+    traditional_to_simplified: bool = True
+
+
+@dataclass(frozen=True)
+class TokenizeSettings:
+    """``[tokenize]``: segmentation backend and token filters.
+
+    Attributes
+    ----------
+    backend : {"auto", "jieba", "rjieba"}
+        ``auto`` uses the fast rjieba backend when installed.
+    min_token_length : int
+        Shorter tokens are dropped.
+    drop_numbers, keep_latin, use_synonyms, hmm : bool
+        Drop number tokens; keep Latin-letter tokens; apply ``synonyms.txt``;
+        let jieba guess unknown words with its HMM.
+    keep_pos : tuple of str
+        Part-of-speech tag prefixes to keep (empty keeps every tag).
+    """
+
+    backend: Literal["auto", "jieba", "rjieba"] = "auto"
+    min_token_length: int = field(default=2, metadata=_range(1))
+    drop_numbers: bool = True
+    keep_latin: bool = False
+    keep_pos: tuple[str, ...] = ()
+    use_synonyms: bool = True
+    hmm: bool = True
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """``[analysis]``: ``seed``, the ``random_state`` of every seeded step without its own seed."""
+
+    seed: int = field(default=20240601, metadata=_range(0))
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """``[topics]``: parameters of the topic analysis.
+
+    Attributes
+    ----------
+    grain : str
+        Analysis units: ``paragraph`` (default), ``section``, ``sentence`` or ``document``.
+    k_min, k_max : int
+        Range of K swept.
+    seeds : tuple of int
+        Seeds: one fit per (K, seed) in the sweep, one ensemble per seed for stability.
+    passes, iterations : int
+        gensim ``LdaModel`` passes over the units and E-step iterations per unit.
+    top_n : int
+        Top words per topic for coherence, stability and the ``topic_words`` table.
+    stability_threshold : float
+        Topics whose mean top-``top_n`` Jaccard across seeds is below this are flagged unstable.
+    no_below : int
+        Keep words found in at least this many units.
+    no_above : float
+        Keep words found in at most this share of the units.
+    min_unit_tokens : int
+        Units with fewer tokens are merged into the next unit of the same speech (0 = no merging).
+    holdout_fraction : float
+        Share of units held out for perplexity in the sweep.
+    split_seed : int
+        Seed of the held-out split (the same split for every K and seed).
+    ensemble_runs : int
+        Fits averaged into one seed's ensemble (1 = single fits).
+    alpha : str or float
+        Document–topic prior: ``symmetric``, ``asymmetric`` or a positive number.
+    free_topics : int
+        Seeded model: topics without seed words, besides one per theme.
+    seed_weight : float
+        Seeded model: pseudo-count added to a theme's seed words in its topic's ``eta``.
+    seeded_runs : int
+        Seeded model: fits averaged per seed (its lexicon-guided start makes one enough).
+    frex_weight : float
+        Weight of exclusivity (vs frequency) in FREX.
+    label_words : int
+        FREX words in a topic label.
+    n_jobs : int
+        Worker processes for the fits.
+    """
+
+    grain: Grain = "paragraph"
+    k_min: int = field(default=3, metadata=_range(2))
+    k_max: int = field(default=15, metadata=_range(2))
+    seeds: tuple[int, ...] = field(default=(1, 2, 3, 4, 5), metadata=_range(0, distinct=True))
+    passes: int = field(default=20, metadata=_range(1))
+    iterations: int = field(default=400, metadata=_range(1))
+    top_n: int = field(default=20, metadata=_range(1))
+    stability_threshold: float = field(default=0.6, metadata=_range(0, 1))
+    no_below: int = field(default=2, metadata=_range(1))
+    no_above: float = field(default=0.5, metadata=_range(0, 1, above=0))
+    min_unit_tokens: int = field(default=20, metadata=_range(0))
+    holdout_fraction: float = field(default=0.2, metadata=_range(0, 1, below=1))
+    split_seed: int = field(default=20240601, metadata=_range(0))
+    ensemble_runs: int = field(default=20, metadata=_range(1, 1000))
+    alpha: Literal["symmetric", "asymmetric"] | float = "symmetric"
+    free_topics: int = field(default=3, metadata=_range(0))
+    seed_weight: float = field(default=2.0, metadata=_range(0))
+    seeded_runs: int = field(default=1, metadata=_range(1, 1000))
+    frex_weight: float = field(default=0.5, metadata=_range(0, 1))
+    label_words: int = field(default=3, metadata=_range(1))
+    n_jobs: int = field(default=2, metadata=_range(1))
+
+    @property
+    def k_values(self) -> list[int]:
+        """The K swept: ``k_min..k_max``."""
+        return list(range(int(self.k_min), int(self.k_max) + 1))
+
+    @property
+    def fit_options(self) -> dict[str, Any]:
+        """Keyword arguments every fit shares (``passes``, ``iterations``, ``alpha``, ``n_jobs``)."""
+        return {
+            "passes": self.passes,
+            "iterations": self.iterations,
+            "alpha": self.alpha,
+            "n_jobs": self.n_jobs,
+        }
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """``[cluster]``: clustering of analysis units and the speech dendrogram.
+
+    Attributes
+    ----------
+    grain : str
+        Units clustered: ``paragraph`` (default), ``section``, ``sentence`` or ``document``.
+    k_min, k_max : int
+        Range of k; k is chosen by silhouette.
+    min_tokens : int
+        Units with fewer tokens (headings, 同志们：) are left out (cluster -1).
+    min_df : int or float
+        TF-IDF: keep terms found in at least this many units (or this share of them).
+    sublinear_tf : bool
+        TF-IDF with ``1 + log(tf)``.
+    n_init : int
+        k-means restarts (seed = ``[analysis] seed``).
+    top_n : int
+        Distinctive terms listed per cluster.
+    map_space, map_method, map_projection : str
+        Clustering shown in the map and spread figures and its 2-D projection.
+    dendrogram_linkage : str
+        Speech dendrogram linkage (cosine distance; ``ward`` on Euclidean).
+    """
+
+    grain: Grain = "paragraph"
+    k_min: int = field(default=2, metadata=_range(2))
+    k_max: int = field(default=10, metadata=_range(2))
+    min_tokens: int = field(default=5, metadata=_range(0))
+    min_df: int | float = field(default=2, metadata=_range(0, above=0))
+    sublinear_tf: bool = True
+    n_init: int = field(default=10, metadata=_range(1))
+    top_n: int = field(default=10, metadata=_range(1))
+    map_space: Literal["tfidf", "topic"] = "tfidf"
+    map_method: Literal["kmeans", "ward"] = "kmeans"
+    map_projection: Literal["tsne", "svd"] = "tsne"
+    dendrogram_linkage: Literal["average", "complete", "single", "ward"] = "average"
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """``[themes]``: theme rates, KWIC and formulations.
+
+    Attributes
+    ----------
+    kwic_window : int
+        Characters of context on each side of a keyword.
+    group_by : tuple of str
+        Metadata columns whose groups get pooled theme rates.
+    formulation_context : int
+        Characters of context kept on each side of a formulation's example.
+    min_saying_speeches : int
+        A quoted saying no rule classifies counts as a formulation when it
+        occurs in at least this many speeches.
+    formulations_max_rows : int
+        Rows of the formulations figure (most widely used first).
+    """
+
+    kwic_window: int = field(default=15, metadata=_range(1))
+    group_by: tuple[str, ...] = ("level", "year")
+    formulation_context: int = field(default=12, metadata=_range(0))
+    min_saying_speeches: int = field(default=2, metadata=_range(1))
+    formulations_max_rows: int = field(default=100, metadata=_range(1))
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """``[features]``: keywords, keyness and word clouds.
+
+    Attributes
+    ----------
+    top_n : int
+        Keywords per speech / section and keyness terms per speech in the figures.
+    sublinear_tf : bool
+        TF-IDF with ``1 + log(tf)``.
+    keyness_yates : bool
+        Yates-corrected χ².
+    keyness_measure : {"chi2", "g2"}
+        Statistic the keyness table and figure are sorted by.
+    keyness_min_count : int
+        Keyness rows only for terms the corpus uses at least this often.
+    wordcloud_max_words : int
+        Words per word cloud.
+    """
+
+    top_n: int = field(default=15, metadata=_range(1))
+    sublinear_tf: bool = True
+    keyness_yates: bool = True
+    keyness_measure: Literal["chi2", "g2"] = "chi2"
+    keyness_min_count: int = field(default=1, metadata=_range(1))
+    wordcloud_max_words: int = field(default=100, metadata=_range(1))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a run, one typed object per ``speechtopics.toml`` section."""
+
+    paths: PathSettings = field(default_factory=PathSettings)
+    clean: CleanSettings = field(default_factory=CleanSettings)
+    tokenize: TokenizeSettings = field(default_factory=TokenizeSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    topics: TopicSettings = field(default_factory=TopicSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    themes: ThemeSettings = field(default_factory=ThemeSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "settings") -> Settings:
+        """Settings from a nested mapping over the defaults, checked (``source`` names it in errors)."""
+        return Settings().updated(data, source)
+
+    def updated(self, changes: Mapping[str, Any], source: str = "settings") -> Settings:
+        """A copy with ``changes`` (``{section: {key: value}}``) applied and checked.
+
+        Raises
+        ------
+        SettingsError
+            Listing every unknown key, wrong type or impossible value.
+        """
+        problems = check_keys_and_types(self, changes, source)
+        if problems:
+            raise SettingsError(problems)
+        sections = {}
+        for section in fields(self):
+            current = getattr(self, section.name)
+            given = changes.get(section.name) or {}
+            values = {key: coerce(current, key, value) for key, value in given.items()}
+            sections[section.name] = replace(current, **values)
+        settings = Settings(**sections)
+        problems = check_values(settings, source)
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Nested plain data (tuples as lists), as in the TOML file and the manifest."""
+        plain = asdict(self)
+        return {
+            section: {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in values.items()
+            }
+            for section, values in plain.items()
+        }
+
+
+#: Names of the settings sections, in file order.
+SETTINGS_SECTIONS: tuple[str, ...] = tuple(section.name for section in fields(Settings))

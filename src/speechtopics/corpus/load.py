@@ -1,0 +1,131 @@
+"""Building a :class:`~speechtopics.corpus.model.Corpus` from a folder of speeches.
+
+Load (read, decode, clean, dedupe) → segment into paragraph units →
+tokenize, with the token lists of each speech cached on disk under
+``data/interim/cache``. The cache key of a speech is its unit texts, the
+tokenizer's key (lexicon files and settings) and the source of the text
+layer that computes tokens, so editing the user dictionary, a setting or
+the tokenizer's code re-tokenizes, and nothing else does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..config import Paths, Settings, as_settings, default_paths
+from ..io import cache_memory, call_cached, source_hash
+from ..text.clean import CleanResult, clean_text, default_rules
+from ..text.lexicon import Theme, load_themes, load_word_list
+from ..text.segment import Unit, segment_speech
+from ..text.tokenize import Tokenizer
+from .files import load_corpus
+from .model import Corpus
+
+#: Source folders whose code decides the tokens (see :func:`token_cache_key`).
+TOKEN_CODE = ("config", "io.py", "text")
+
+
+def build_cleaner(paths: Paths, settings: Settings) -> Callable[[str], CleanResult]:
+    """The cleaning function for a run: default rules with the noise list from the lexicon."""
+    rules = default_rules(
+        watermarks=load_word_list(paths.noise),
+        traditional_to_simplified_enabled=settings.clean.traditional_to_simplified,
+    )
+    return lambda text: clean_text(text, rules)
+
+
+def build_tokenizer(paths: Paths, settings: Settings, themes: Sequence[Theme] = ()) -> Tokenizer:
+    """The project's tokenizer: lexicon folder and ``[tokenize]`` settings.
+
+    Theme terms are never dropped as stopwords.
+    """
+    keep = {term for theme in themes for term in theme.terms}
+    return Tokenizer.from_lexicon(paths.lexicon, settings=settings.tokenize, keep=keep)
+
+
+def token_cache_key(tokenizer: Tokenizer) -> str:
+    """Key of cached token lists: the tokenizer's key and the code of the layers it runs."""
+    return f"{tokenizer.cache_key}:{source_hash(TOKEN_CODE)}"
+
+
+def _tokenize_texts(texts: list[str], cache_key: str, tokenizer: Tokenizer) -> list[list[str]]:
+    """Token lists of ``texts`` (the cached unit of work: one speech's units)."""
+    return tokenizer.tokenize_many(texts)
+
+
+def tokenize_units(
+    units: Sequence[Unit], tokenizer: Tokenizer, paths: Paths, progress: bool, force: bool
+) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """Token lists of every unit, one cache entry per speech.
+
+    Returns
+    -------
+    (tokens, stats)
+        ``unit_id -> tokens`` and counts of speeches tokenized, reused and repaired.
+    """
+    cached = cache_memory(paths.cache).cache(_tokenize_texts, ignore=["tokenizer"])
+    key = token_cache_key(tokenizer)
+    tokens: dict[str, list[str]] = {}
+    stats = {"speeches_tokenized": 0, "speeches_from_cache": 0}
+    by_doc: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_doc.setdefault(unit.doc_id, []).append(unit)
+    items = list(by_doc.values())
+    if progress:
+        from tqdm.auto import tqdm
+
+        items = tqdm(items, desc="tokenize", unit="speech", leave=False)
+    for doc_units in items:
+        texts = [unit.text for unit in doc_units]
+        doc_tokens, status = call_cached(cached, texts, key, tokenizer, force=force)
+        stats["speeches_from_cache" if status == "reused" else "speeches_tokenized"] += 1
+        if status == "repaired":
+            stats["cache_entries_repaired"] = stats.get("cache_entries_repaired", 0) + 1
+        for unit, unit_tokens in zip(doc_units, doc_tokens, strict=True):
+            tokens[unit.unit_id] = unit_tokens
+    return tokens, stats
+
+
+def load(
+    paths: Paths | None = None,
+    settings: Settings | None = None,
+    progress: bool = False,
+    force: bool = False,
+) -> Corpus:
+    """Load, clean, segment and tokenize a folder of speeches.
+
+    Parameters
+    ----------
+    paths : Paths, optional
+        Defaults to the project's paths (``data/raw`` …).
+    settings : Settings, optional
+        Defaults to ``speechtopics.toml``.
+    progress : bool
+        Show progress bars.
+    force : bool
+        Re-tokenize every speech even when its tokens are cached.
+
+    Returns
+    -------
+    Corpus
+    """
+    settings = as_settings(settings)
+    paths = default_paths(settings) if paths is None else paths
+    themes = load_themes(paths.themes)
+    speeches, report = load_corpus(
+        paths.raw, paths.metadata, build_cleaner(paths, settings), progress=progress
+    )
+    units: list[Unit] = []
+    for speech in speeches:
+        units.extend(segment_speech(speech.doc_id, speech.text))
+    tokenizer = build_tokenizer(paths, settings, themes)
+    tokens, stats = tokenize_units(units, tokenizer, paths, progress, force)
+    return Corpus(
+        speeches=speeches,
+        report=report,
+        units=units,
+        tokens=tokens,
+        tokenizer=tokenizer,
+        themes=themes,
+        stats=stats,
+    )

@@ -1,0 +1,49 @@
+"""The manifest: what a run read, with which settings and code, and what it wrote.
+
+``data/processed/manifest.json`` records the corpus and per-speech hashes,
+the settings, the lexicon files' hashes, library versions, start and end
+time, every stage's status, the hash of every output and, per table, the
+kind of each column (so :func:`speechtopics.results` reads ``doc_id`` back
+as text and ``year`` as integers).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+
+from ..config import VERSION, Paths, Settings
+from ..corpus.model import Corpus
+from ..io import file_sha256, library_versions, write_json
+from .cache import LIBRARIES, corpus_key
+from .stage import RunSummary
+
+MANIFEST_FILE = "manifest.json"
+#: Lexicon files recorded in the manifest (attributes of :class:`~speechtopics.config.Paths`).
+LEXICON_FILES = ("userdict", "stopwords", "themes", "noise", "synonyms", "formulations")
+
+
+def write_manifest(
+    paths: Paths, settings: Settings, corpus: Corpus, summary: RunSummary, started: datetime
+) -> None:
+    """Write ``manifest.json`` for a finished run."""
+    manifest = {
+        "speechtopics_version": VERSION,
+        "python": platform.python_version(),
+        "platform": sys.platform,
+        "libraries": library_versions(LIBRARIES),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "corpus_hash": corpus_key(corpus),
+        "speeches": {
+            speech.doc_id: {"file": speech.file, "sha256": speech.sha256}
+            for speech in corpus.speeches
+        },
+        "parameters": settings.to_dict(),
+        "lexicon": {name: file_sha256(getattr(paths, name)) for name in LEXICON_FILES},
+        "stages": summary.rows,
+        "outputs": dict(sorted(summary.outputs.items())),
+        "tables": dict(sorted(summary.tables.items())),
+    }
+    write_json(paths.processed / MANIFEST_FILE, manifest)

@@ -1,0 +1,133 @@
+"""The ``cluster`` stage: paragraph clusters in TF-IDF and topic space, and the speech dendrogram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ...analysis.cluster.partition import (
+    chosen_k,
+    cluster_assignments,
+    cluster_spread,
+    cluster_summary,
+    cluster_top_terms,
+    k_range,
+    k_selection_table,
+)
+from ...analysis.cluster.spaces import build_spaces
+from ...analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from ...plots import cluster as plots
+from ..stage import StageInputs, StageOutput
+
+
+def _upstream_doc_topic(upstream: dict[str, Any]) -> pd.DataFrame | None:
+    topics = upstream.get("topics")
+    doc_topic = getattr(topics, "data", {}).get("doc_topic") if topics is not None else None
+    if not isinstance(doc_topic, pd.DataFrame) or doc_topic.empty:
+        return None
+    if "unit_id" in doc_topic.columns:
+        doc_topic = doc_topic.set_index("unit_id")
+    doc_topic = doc_topic.select_dtypes("number")
+    return doc_topic if not doc_topic.empty else None
+
+
+def cluster_stage(inputs: StageInputs) -> StageOutput:
+    """The ``cluster`` stage: paragraph clusters in TF-IDF and topic space, and the speech dendrogram.
+
+    Tables: ``cluster_k_selection``, ``cluster_assignments``,
+    ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary``,
+    ``cluster_speech_linkage``. Figures: ``cluster_silhouette``,
+    ``cluster_map``, ``cluster_spread``, ``speech_dendrogram``.
+    """
+
+    output = StageOutput()
+    corpus, settings = inputs.corpus, inputs.settings.cluster
+    seed = inputs.settings.analysis.seed
+    titles = corpus.speech_titles()
+
+    documents = corpus.at_grain("document")
+    if len(documents) >= 2:
+        tree = speech_linkage(documents, settings.dendrogram_linkage, settings.sublinear_tf)
+        doc_ids = documents["doc_id"].tolist()
+        output.tables["cluster_speech_linkage"] = speech_linkage_table(tree, doc_ids)
+        output.data["speech_linkage"] = tree
+        output.add_figure(
+            "speech_dendrogram",
+            plots.plot_speech_dendrogram(
+                tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage
+            ),
+        )
+    else:
+        output.messages.append(
+            f"speech dendrogram skipped: {len(documents)} speech(es), it needs at least 2"
+        )
+
+    units = corpus.at_grain(settings.grain)
+    doc_topic = _upstream_doc_topic(inputs.upstream)
+    if doc_topic is None:
+        output.messages.append(
+            "topic-vector clustering skipped: the topics stage gave no doc_topic; "
+            "TF-IDF clustering only"
+        )
+    spaces = build_spaces(
+        units, doc_topic, settings.min_tokens, settings.min_df, settings.sublinear_tf
+    )
+    if "topic" in spaces and spaces["topic"].n_units < spaces["tfidf"].n_units:
+        output.messages.append(
+            f"topic space: {spaces['tfidf'].n_units - spaces['topic'].n_units} unit(s) have no topic vector "
+            f"(topics grain {inputs.settings.topics.grain!r}, clustering grain "
+            f"{settings.grain!r}); they get cluster -1 there"
+        )
+    left_out = len(units) - spaces["tfidf"].n_units
+    if left_out:
+        output.messages.append(
+            f"{left_out} of {len(units)} {settings.grain} units left out of clustering "
+            f"(fewer than {settings.min_tokens} tokens or no term above min_df); cluster -1"
+        )
+    for name in list(spaces):
+        space = spaces[name]
+        ks = k_range(settings.k_min, settings.k_max, space.n_units)
+        if not ks:
+            output.messages.append(
+                f"{name} clustering skipped: {space.n_units} {settings.grain} units, too few for "
+                f"k = {settings.k_min}…{settings.k_max} (silhouette needs k ≤ units − 1)"
+            )
+            del spaces[name]
+        elif ks[-1] < settings.k_max:
+            output.messages.append(
+                f"{name}: k range cut to {ks[0]}…{ks[-1]} ({space.n_units} units)"
+            )
+    if not spaces:
+        return output
+
+    selection = k_selection_table(spaces, settings.k_min, settings.k_max, seed, settings.n_init)
+    assignments = cluster_assignments(units, spaces, chosen_k(selection), seed, settings.n_init)
+    top_terms = cluster_top_terms(spaces["tfidf"], assignments, settings.top_n)
+    spread = cluster_spread(assignments)
+    output.tables["cluster_k_selection"] = selection
+    output.tables["cluster_assignments"] = assignments
+    output.tables["cluster_top_terms"] = top_terms
+    output.tables["cluster_spread"] = spread
+    output.tables["cluster_summary"] = cluster_summary(assignments, selection)
+    output.data["assignments"] = assignments
+
+    map_space = settings.map_space if settings.map_space in spaces else "tfidf"
+    map_method = settings.map_method
+    output.add_figure("cluster_silhouette", plots.plot_silhouette(selection))
+    output.add_figure(
+        "cluster_map",
+        plots.plot_cluster_map(
+            assignments,
+            top_terms,
+            titles,
+            space=map_space,
+            method=map_method,
+            projection=settings.map_projection,
+        ),
+    )
+    output.add_figure(
+        "cluster_spread",
+        plots.plot_cluster_spread(spread, top_terms, titles, space=map_space, method=map_method),
+    )
+    return output

@@ -1,0 +1,108 @@
+"""The ``themes`` stage: theme rates, KWIC, formulations and their figures."""
+
+from __future__ import annotations
+
+from ...analysis.themes.formulations import (
+    find_formulations,
+    formulation_counts,
+    formulation_occurrences,
+    formulation_recall,
+    formulations_by_speech,
+)
+from ...analysis.themes.kwic import kwic_themes
+from ...analysis.themes.rates import (
+    section_outline,
+    section_starts,
+    term_counts_by_speech,
+    theme_positions,
+    theme_rate_matrix,
+    theme_rates_by_group,
+    theme_rates_by_section,
+    theme_rates_by_speech,
+)
+from ...plots.themes import (
+    plot_formulations,
+    plot_theme_by_group,
+    plot_theme_dispersion,
+    plot_theme_heatmap,
+    plot_theme_section_heatmap,
+)
+from ...text.lexicon import load_reference_formulations
+from ..stage import StageInputs, StageOutput
+
+
+def themes_stage(inputs: StageInputs) -> StageOutput:
+    """The ``themes`` stage: rate tables, KWIC of every theme, formulations and their figures.
+
+    Tables: ``theme_rates_by_speech``, ``theme_rates_by_section``,
+    ``theme_rates_by_group``, ``term_counts_by_speech``, ``theme_positions``,
+    ``theme_kwic``, ``formulations``, ``formulations_by_speech`` and, when
+    ``data/lexicon/formulations.txt`` exists, ``formulation_recall``.
+    Figures: ``theme_heatmap``, ``theme_section_heatmap``, ``theme_by_group``,
+    ``theme_dispersion``, ``formulations``.
+    """
+
+    corpus, section = inputs.corpus, inputs.settings.themes
+    window = section.kwic_window
+    group_by = list(section.group_by)
+    context = section.formulation_context
+    min_saying = section.min_saying_speeches
+    max_rows = section.formulations_max_rows
+
+    output = StageOutput()
+    themes = corpus.themes
+    if not themes:
+        output.messages.append("theme analysis skipped because themes.toml has no themes")
+    titles = corpus.speech_titles()
+    texts = corpus.speech_texts()
+    doc_ids = sorted(texts)
+    segment = corpus.tokenizer.segment
+
+    if themes:
+        documents = corpus.at_grain("document")
+        sections = corpus.at_grain("section")
+        paragraphs = corpus.units_frame()
+        by_speech = theme_rates_by_speech(documents, themes)
+        by_section = theme_rates_by_section(sections, themes, section_outline(corpus.units))
+        by_group = theme_rates_by_group(by_speech, corpus.speeches_frame(), group_by)
+        positions = theme_positions(paragraphs, themes)
+        starts = section_starts(paragraphs)
+        output.tables["theme_rates_by_speech"] = by_speech
+        output.tables["theme_rates_by_section"] = by_section
+        output.tables["theme_rates_by_group"] = by_group
+        output.tables["term_counts_by_speech"] = term_counts_by_speech(documents, texts, themes)
+        output.tables["theme_positions"] = positions
+        output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
+        output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
+        output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
+        output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
+        if not by_group.empty:
+            output.add_figure("theme_by_group", plot_theme_by_group(by_group))
+        output.add_figure(
+            "theme_dispersion",
+            plot_theme_dispersion(positions, starts, titles, [t.name for t in themes]),
+        )
+
+    found = find_formulations(corpus.units, segment, min_saying_speeches=min_saying)
+    occurrences = formulation_occurrences(
+        corpus.units, list(found["formulation"]), segment, context=context
+    )
+    counts = formulation_counts(found, occurrences)
+    matrix = formulations_by_speech(counts, doc_ids)
+    output.tables["formulations"] = counts
+    output.tables["formulations_by_speech"] = matrix
+    if matrix.empty:
+        output.messages.append("formulations figure skipped because no formulation was found")
+    else:
+        output.add_figure("formulations", plot_formulations(matrix, titles, max_rows=max_rows))
+    reference_path = inputs.lexicon.path("formulations")
+    if reference_path.exists():
+        recall = formulation_recall(load_reference_formulations(reference_path), counts, texts)
+        output.tables["formulation_recall"] = recall
+        in_text = recall[recall["in_text"] != ""]
+        if len(in_text):
+            output.messages.append(
+                f"formulations: {int(in_text['found'].sum())} of {len(in_text)} reference formulations "
+                f"in the text found ({in_text['found'].mean():.0%}); {len(found)} found in all"
+            )
+    return output

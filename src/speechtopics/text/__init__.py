@@ -1,0 +1,1 @@
+"""Text layer: cleaning, outline segmentation, tokenization and the lexicon files."""
