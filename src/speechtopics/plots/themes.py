@@ -156,7 +156,7 @@ def plot_theme_section_heatmap(section_rates: pd.DataFrame, heading_width: int =
     return fig
 
 
-def plot_theme_by_group(group_rates: pd.DataFrame) -> Figure:
+def plot_theme_by_group(group_rates: pd.DataFrame, note: str = "") -> Figure:
     """Theme rates per metadata group: one annotated heatmap panel per grouping (level, year …).
 
     Parameters
@@ -165,6 +165,8 @@ def plot_theme_by_group(group_rates: pd.DataFrame) -> Figure:
         ``theme_rates_by_group``: ``group_by``, ``group``, ``theme``,
         ``n_speeches``, ``hits``, ``tokens``, ``rate_per_1k`` (pooled).
         Groups keep the table's order.
+    note : str
+        A line written under the figure (which groups were left out).
     """
     setup_cjk_font()
     names = {"level": "行政层级", "year": "年份", "region": "地区"}
@@ -207,6 +209,8 @@ def plot_theme_by_group(group_rates: pd.DataFrame) -> Figure:
         bar = fig.colorbar(image, ax=list(axes[:, 0]), fraction=0.03, pad=0.02)
         bar.set_label(RATE_LABEL + "（组内合并）")
     fig.suptitle("不同层级与年份讲话的主题频率")
+    if note:
+        fig.text(0.5, 0.0, note, ha="center", va="top", fontsize=7, color="0.3")
     return fig
 
 

@@ -4,14 +4,18 @@ A theme (``themes.toml``) is a list of terms. A *hit* is a token (from the
 project's tokenizer, stopwords removed) that equals one of the theme's terms
 exactly. Longer terms win inside the tokenizer (the user dictionary makes
 ``干部队伍建设`` one token), so a token is never counted twice for one theme.
-Titles are left out, like every analysis unit of
+A term the tokenizer splits into several words (``为基层和群众服务``) is
+counted where its text occurs instead, without counting again a token hit
+of the same theme inside it (see :mod:`.phrases`; pass a
+:class:`~.phrases.ThemeMatcher` built with the tokenizer). Titles are left
+out, like every analysis unit of
 :meth:`~speechtopics.corpus.model.Corpus.at_grain`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,14 +24,24 @@ import pandas as pd
 
 from ...text.lexicon import Theme
 from ...text.segment import Unit
+from .groups import (
+    LEVEL_ORDER,
+    MISSING_GROUP,
+    RATE_COLUMNS,
+    comparable_groups,
+    group_sort_key,
+    theme_rates_by_group,
+)
+from .phrases import ThemeMatcher
 
-MISSING_GROUP = "未注明"
-"""Group label for speeches whose metadata cell is empty."""
-
-LEVEL_ORDER = ("省", "市", "区", "县", "乡", "镇")
-"""Administrative levels in display order; other values follow in Unicode order."""
-
-RATE_COLUMNS = ["hits", "tokens", "rate_per_1k"]
+__all__ = [
+    "LEVEL_ORDER",
+    "MISSING_GROUP",
+    "RATE_COLUMNS",
+    "comparable_groups",
+    "group_sort_key",
+    "theme_rates_by_group",
+]
 
 
 def theme_lexicon_table(themes: Sequence[Theme]) -> pd.DataFrame:
@@ -59,53 +73,42 @@ def theme_by_name(themes: Sequence[Theme], name: str) -> Theme:
     raise KeyError(f"no theme {name!r}; themes are {', '.join(theme.name for theme in themes)}")
 
 
-def term_theme_index(themes: Sequence[Theme]) -> dict[str, tuple[str, ...]]:
-    """Which themes each term belongs to.
+def theme_hit_counts(
+    tokens: Iterable[str],
+    themes: Sequence[Theme],
+    text: str = "",
+    matcher: ThemeMatcher | None = None,
+) -> dict[str, int]:
+    """Theme hits in one unit (any grain).
 
-    Parameters
-    ----------
-    themes : sequence of Theme
-
-    Returns
-    -------
-    dict
-        ``term -> theme names`` in the order of ``themes``. A term listed
-        under two themes counts for both.
-    """
-    index: dict[str, list[str]] = defaultdict(list)
-    for theme in themes:
-        for term in theme.terms:
-            if theme.name not in index[term]:
-                index[term].append(theme.name)
-    return {term: tuple(names) for term, names in index.items()}
-
-
-def theme_hit_counts(tokens: Iterable[str], themes: Sequence[Theme]) -> dict[str, int]:
-    """Theme hits in one token list (any grain).
-
-    A hit is a token equal to one of the theme's terms.
+    A hit is a token equal to one of the theme's terms or, with a
+    ``matcher`` built with the tokenizer and the unit's ``text``, an
+    occurrence of a phrase term (see :mod:`.phrases`).
 
     Parameters
     ----------
     tokens : iterable of str
         Filtered tokens of one unit.
     themes : sequence of Theme
+    text : str
+        The unit's cleaned text (for phrase terms).
+    matcher : ThemeMatcher, optional
+        Default: every term matched as a token.
 
     Returns
     -------
     dict
         ``theme name -> hits`` for every theme (zeros included).
     """
-    index = term_theme_index(themes)
-    counts = {theme.name: 0 for theme in themes}
-    for token in tokens:
-        for name in index.get(token, ()):
-            counts[name] += 1
-    return counts
+    matcher = matcher or ThemeMatcher.build(themes)
+    return matcher.counts(list(tokens), text)
 
 
 def theme_rates(
-    units: pd.DataFrame, themes: Sequence[Theme], keys: Sequence[str] = ("doc_id",)
+    units: pd.DataFrame,
+    themes: Sequence[Theme],
+    keys: Sequence[str] = ("doc_id",),
+    matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
     """Theme hits and rates per 1,000 tokens, one row per unit × theme.
 
@@ -117,19 +120,24 @@ def theme_rates(
     themes : sequence of Theme
     keys : sequence of str
         Columns identifying a unit, copied to the result.
+    matcher : ThemeMatcher, optional
+        Built with the tokenizer, phrase terms are counted in the units'
+        ``text`` column too (default: tokens only).
 
     Returns
     -------
     DataFrame
-        ``keys``, ``theme``, ``hits`` (tokens equal to a theme term),
+        ``keys``, ``theme``, ``hits`` (tokens equal to a theme term, and
+        phrase occurrences),
         ``tokens`` (all tokens of the unit) and ``rate_per_1k`` (hits per
         1,000 tokens; NaN for a unit without tokens). Units in input order,
         themes in lexicon order.
     """
+    matcher = matcher or ThemeMatcher.build(themes)
     rows = []
     for record in units.to_dict("records"):
         tokens = list(record["tokens"])
-        counts = theme_hit_counts(tokens, themes)
+        counts = matcher.counts(tokens, str(record.get("text") or ""))
         for theme in themes:
             hits = counts[theme.name]
             row = {key: record[key] for key in keys}
@@ -146,7 +154,9 @@ def theme_rates(
     )
 
 
-def theme_rates_by_speech(documents: pd.DataFrame, themes: Sequence[Theme]) -> pd.DataFrame:
+def theme_rates_by_speech(
+    documents: pd.DataFrame, themes: Sequence[Theme], matcher: ThemeMatcher | None = None
+) -> pd.DataFrame:
     """Theme rates per speech (document grain).
 
     Parameters
@@ -154,6 +164,8 @@ def theme_rates_by_speech(documents: pd.DataFrame, themes: Sequence[Theme]) -> p
     documents : DataFrame
         ``corpus.at_grain("document")``: one row per speech, titles left out.
     themes : sequence of Theme
+    matcher : ThemeMatcher, optional
+        See :func:`theme_rates`.
 
     Returns
     -------
@@ -161,7 +173,7 @@ def theme_rates_by_speech(documents: pd.DataFrame, themes: Sequence[Theme]) -> p
         ``doc_id``, ``theme``, ``hits``, ``tokens``, ``rate_per_1k``;
         sorted by speech, themes in lexicon order.
     """
-    table = theme_rates(documents, themes, keys=("doc_id",))
+    table = theme_rates(documents, themes, keys=("doc_id",), matcher=matcher)
     return _sort_by_theme_order(table, themes, ["doc_id"])
 
 
@@ -226,7 +238,10 @@ def _strip_label(heading: str) -> str:
 
 
 def theme_rates_by_section(
-    sections: pd.DataFrame, themes: Sequence[Theme], outline: pd.DataFrame | None = None
+    sections: pd.DataFrame,
+    themes: Sequence[Theme],
+    outline: pd.DataFrame | None = None,
+    matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
     """Theme rates per top-level section (section grain).
 
@@ -238,6 +253,8 @@ def theme_rates_by_section(
     outline : DataFrame, optional
         :func:`section_outline` of the same units, adding each section's
         heading and reading order.
+    matcher : ThemeMatcher, optional
+        See :func:`theme_rates`.
 
     Returns
     -------
@@ -246,7 +263,7 @@ def theme_rates_by_section(
         ``theme``, ``hits``, ``tokens``, ``rate_per_1k``; sections in reading
         order within each speech.
     """
-    table = theme_rates(sections, themes, keys=("doc_id", "section_path"))
+    table = theme_rates(sections, themes, keys=("doc_id", "section_path"), matcher=matcher)
     if outline is None or outline.empty:
         table.insert(2, "section_heading", "")
         order: dict[tuple[str, str], int] = {}
@@ -279,128 +296,63 @@ def _sort_by_theme_order(
     return table.reset_index(drop=True)
 
 
-def group_sort_key(group_by: str, value: str) -> tuple[int, float, str]:
-    """Display order of a metadata group: known levels, years ascending, missing last."""
-    if value == MISSING_GROUP:
-        return (2, 0.0, value)
-    if group_by == "level" and value in LEVEL_ORDER:
-        return (0, float(LEVEL_ORDER.index(value)), value)
-    try:
-        return (0, float(value), value)
-    except ValueError:
-        return (1, 0.0, value)
-
-
-def theme_rates_by_group(
-    speech_rates: pd.DataFrame, speeches: pd.DataFrame, group_by: Sequence[str] = ("level", "year")
-) -> pd.DataFrame:
-    """Theme rates per metadata group (speeches pooled).
-
-    Parameters
-    ----------
-    speech_rates : DataFrame
-        :func:`theme_rates_by_speech`.
-    speeches : DataFrame
-        ``corpus.speeches_frame()``: ``doc_id`` and the metadata columns.
-    group_by : sequence of str
-        Metadata columns to group by (``level``, ``year``, ``region`` …);
-        a column the metadata lacks is skipped.
-
-    Returns
-    -------
-    DataFrame
-        ``group_by`` (the column), ``group`` (its value; ``未注明`` when the
-        cell is empty), ``theme``, ``n_speeches``, ``doc_ids`` (space
-        separated), ``hits`` and ``tokens`` (sums over the group's speeches),
-        ``rate_per_1k`` (pooled: summed hits per 1,000 summed tokens) and
-        ``mean_speech_rate_per_1k`` (mean of the speeches' own rates, each
-        speech weighted equally). Groups in display order (levels 省 市 区
-        县, years ascending, missing last), themes in the order of
-        ``speech_rates``.
-    """
-    columns = [
-        "group_by",
-        "group",
-        "theme",
-        "n_speeches",
-        "doc_ids",
-        *RATE_COLUMNS,
-        "mean_speech_rate_per_1k",
-    ]
-    theme_order = list(dict.fromkeys(speech_rates["theme"]))
-    rows = []
-    for column in group_by:
-        if column not in speeches.columns:
-            continue
-        values = speeches.set_index("doc_id")[column].fillna("").astype(str).str.strip()
-        labelled = values.where(values != "", MISSING_GROUP)
-        rates = speech_rates.assign(group=speech_rates["doc_id"].map(labelled))
-        groups = sorted(
-            set(rates["group"].dropna()), key=lambda value: group_sort_key(column, value)
-        )
-        for group in groups:
-            members = rates[rates["group"] == group]
-            doc_ids = sorted(set(members["doc_id"]))
-            for theme in theme_order:
-                part = members[members["theme"] == theme]
-                hits = int(part["hits"].sum())
-                tokens = int(part["tokens"].sum())
-                rows.append(
-                    {
-                        "group_by": column,
-                        "group": group,
-                        "theme": theme,
-                        "n_speeches": len(doc_ids),
-                        "doc_ids": " ".join(doc_ids),
-                        "hits": hits,
-                        "tokens": tokens,
-                        "rate_per_1k": hits / tokens * 1000 if tokens else np.nan,
-                        "mean_speech_rate_per_1k": float(part["rate_per_1k"].mean())
-                        if len(part)
-                        else np.nan,
-                    }
-                )
-    return pd.DataFrame(rows, columns=columns)
-
-
 def term_counts_by_speech(
-    documents: pd.DataFrame, texts: Mapping[str, str], themes: Sequence[Theme]
+    documents: pd.DataFrame,
+    texts: Mapping[str, str],
+    themes: Sequence[Theme],
+    matcher: ThemeMatcher | None = None,
 ) -> pd.DataFrame:
-    """Every theme term × speech: how often it is a token and how often the string occurs.
+    """Every theme term × speech: how often it is a token, a hit and a string in the text.
 
     Parameters
     ----------
     documents : DataFrame
-        ``corpus.at_grain("document")`` (tokens of the body, titles left out).
+        ``corpus.at_grain("document")`` (tokens and text of the body, titles left out).
     texts : mapping
         ``doc_id -> cleaned text`` (``speech.text``, title included).
     themes : sequence of Theme
+    matcher : ThemeMatcher, optional
+        See :func:`theme_rates` (default: every term matched as a token).
 
     Returns
     -------
     DataFrame
-        ``theme``, ``term``, ``doc_id``, ``token_count`` (tokens equal to the
-        term: what the theme rates count) and ``substring_count`` (literal,
-        non-overlapping occurrences in the cleaned text: what ``grep -o``
-        finds, including occurrences inside longer words such as ``队伍`` in
-        ``干部队伍建设``). Themes and terms in lexicon order, speeches sorted.
+        ``theme``, ``term``, ``match`` (``token`` or ``phrase``: how the
+        rates count it), ``doc_id``, ``token_count`` (tokens equal to the
+        term), ``hits`` (what the theme rates count for this term: token
+        hits, or phrase occurrences in the body; a token inside a phrase of
+        its theme is counted once, for the phrase) and ``substring_count``
+        (literal, non-overlapping occurrences in the cleaned text: what
+        ``grep -o`` finds, including occurrences inside longer words such
+        as ``队伍`` in ``干部队伍建设``). Themes and terms in lexicon order,
+        speeches sorted.
     """
-    token_counts = {row["doc_id"]: Counter(row["tokens"]) for row in documents.to_dict("records")}
+    matcher = matcher or ThemeMatcher.build(themes)
+    token_counts: dict[str, Counter[str]] = {}
+    hit_counts: dict[str, Counter[tuple[str, str]]] = {}
+    for row in documents.to_dict("records"):
+        tokens = list(row["tokens"])
+        token_counts[row["doc_id"]] = Counter(tokens)
+        hit_counts[row["doc_id"]] = matcher.term_counts(tokens, str(row.get("text") or ""))
     doc_ids = sorted(set(token_counts) | set(texts))
     rows = []
     for theme in themes:
         for term in theme.terms:
+            match = "phrase" if term in matcher.phrase_pieces else "token"
             for doc_id in doc_ids:
                 rows.append(
                     {
                         "theme": theme.name,
                         "term": term,
+                        "match": match,
                         "doc_id": doc_id,
                         "token_count": int(token_counts.get(doc_id, Counter())[term]),
+                        "hits": int(hit_counts.get(doc_id, Counter())[(theme.name, term)]),
                         "substring_count": texts.get(doc_id, "").count(term),
                     }
                 )
-    return pd.DataFrame(rows, columns=["theme", "term", "doc_id", "token_count", "substring_count"])
+    columns = ["theme", "term", "match", "doc_id", "token_count", "hits", "substring_count"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def term_count_matrix(
@@ -414,7 +366,7 @@ def term_count_matrix(
         :func:`term_counts_by_speech`.
     theme : str, optional
         Only this theme's terms.
-    count : {"token_count", "substring_count"}
+    count : {"token_count", "hits", "substring_count"}
         Which count to show.
 
     Returns
@@ -436,15 +388,20 @@ def term_count_matrix(
     return matrix.astype("int64")
 
 
-def theme_positions(paragraphs: pd.DataFrame, themes: Sequence[Theme]) -> pd.DataFrame:
+def theme_positions(
+    paragraphs: pd.DataFrame, themes: Sequence[Theme], matcher: ThemeMatcher | None = None
+) -> pd.DataFrame:
     """Where each theme hit falls in its speech (token grain).
 
     Parameters
     ----------
     paragraphs : DataFrame
         ``corpus.units_frame()``: paragraph units in reading order with
-        ``doc_id``, ``unit_id``, ``section_path``, ``role`` and ``tokens``.
+        ``doc_id``, ``unit_id``, ``section_path``, ``role``, ``text`` and ``tokens``.
     themes : sequence of Theme
+    matcher : ThemeMatcher, optional
+        See :func:`theme_rates`; a phrase hit's token index is estimated
+        from its place in the paragraph's text.
 
     Returns
     -------
@@ -465,27 +422,28 @@ def theme_positions(paragraphs: pd.DataFrame, themes: Sequence[Theme]) -> pd.Dat
         "n_tokens",
         "relative_position",
     ]
-    index = term_theme_index(themes)
+    matcher = matcher or ThemeMatcher.build(themes)
     rows = []
     for doc_id, body in _body_by_doc(paragraphs):
         total = int(sum(len(tokens) for tokens in body["tokens"]))
         position = 0
         for record in body.to_dict("records"):
-            for token in record["tokens"]:
-                for name in index.get(token, ()):
-                    rows.append(
-                        {
-                            "doc_id": doc_id,
-                            "theme": name,
-                            "term": token,
-                            "unit_id": record["unit_id"],
-                            "section_path": record["section_path"],
-                            "token_index": position,
-                            "n_tokens": total,
-                            "relative_position": (position + 0.5) / total,
-                        }
-                    )
-                position += 1
+            tokens = list(record["tokens"])
+            for hit in matcher.hits(tokens, str(record.get("text") or "")):
+                index = position + min(hit.token_index, max(len(tokens) - 1, 0))
+                rows.append(
+                    {
+                        "doc_id": doc_id,
+                        "theme": hit.theme,
+                        "term": hit.term,
+                        "unit_id": record["unit_id"],
+                        "section_path": record["section_path"],
+                        "token_index": index,
+                        "n_tokens": total,
+                        "relative_position": (index + 0.5) / total if total else 0.5,
+                    }
+                )
+            position += len(tokens)
     table = pd.DataFrame(rows, columns=columns)
     rank = {theme.name: i for i, theme in enumerate(themes)}
     table = table.assign(_rank=table["theme"].map(rank)).sort_values(

@@ -10,7 +10,9 @@ from ...analysis.themes.formulations import (
     formulations_by_speech,
 )
 from ...analysis.themes.kwic import kwic_themes
+from ...analysis.themes.phrases import ThemeMatcher
 from ...analysis.themes.rates import (
+    comparable_groups,
     section_outline,
     section_starts,
     term_counts_by_speech,
@@ -62,22 +64,30 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         documents = corpus.at_grain("document")
         sections = corpus.at_grain("section")
         paragraphs = corpus.units_frame()
-        by_speech = theme_rates_by_speech(documents, themes)
-        by_section = theme_rates_by_section(sections, themes, section_outline(corpus.units))
+        matcher = ThemeMatcher.build(themes, corpus.tokenizer)
+        by_speech = theme_rates_by_speech(documents, themes, matcher)
+        by_section = theme_rates_by_section(
+            sections, themes, section_outline(corpus.units), matcher
+        )
         by_group = theme_rates_by_group(by_speech, corpus.speeches_frame(), group_by)
-        positions = theme_positions(paragraphs, themes)
+        positions = theme_positions(paragraphs, themes, matcher)
         starts = section_starts(paragraphs)
         output.tables["theme_rates_by_speech"] = by_speech
         output.tables["theme_rates_by_section"] = by_section
         output.tables["theme_rates_by_group"] = by_group
-        output.tables["term_counts_by_speech"] = term_counts_by_speech(documents, texts, themes)
+        output.tables["term_counts_by_speech"] = term_counts_by_speech(
+            documents, texts, themes, matcher
+        )
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
         output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
         output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
         output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
-        if not by_group.empty:
-            output.add_figure("theme_by_group", plot_theme_by_group(by_group))
+        drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)
+        if drawn.empty:
+            output.messages.append(f"theme_by_group figure skipped: {note}")
+        else:
+            output.add_figure("theme_by_group", plot_theme_by_group(drawn, note))
         output.add_figure(
             "theme_dispersion",
             plot_theme_dispersion(positions, starts, titles, [t.name for t in themes]),
