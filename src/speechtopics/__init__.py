@@ -6,6 +6,8 @@ The public API (see :mod:`speechtopics.api`)::
     corpus = st.load()          # speeches, paragraph units, tokens
     summary = st.run()          # every table and figure (what `make report` does)
     r = st.results()            # the last run's tables (DataFrames) and topic models
+    c = st.compare("县", "市", by="level")   # two groups: keyness, rates with intervals
+    st.suggest("三服务")         # candidate theme terms from the corpus, with KWIC lines
 
 Importing a submodule does not import the API: it is loaded on first use.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from .config import VERSION as __version__
 
-_API = ("load", "run", "results", "settings", "paths", "Results")
+_API = ("load", "run", "results", "settings", "paths", "compare", "suggest", "Results")
 __all__ = ["__version__", *_API]
 
 

@@ -24,6 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis.compare.effects import topic_values
+from .analysis.compare.groups import GroupComparison, compare_in_corpus, doc_ids_of_group
+from .analysis.themes.suggest import suggest_in_corpus
 from .analysis.topics.export import FittedTopics
 from .config import Paths, Settings, as_settings, default_paths, load_settings
 from .corpus.load import load as load_corpus
@@ -156,6 +159,93 @@ def results(out: str | Path | None = None) -> Results:
     """
     run_paths = paths(out=out)
     return Results(run_paths.processed, run_paths.figures)
+
+
+def _as_ids(value: str | Sequence[str]) -> list[str]:
+    """``"001,002"`` or ``["001", "002"]`` as a list of doc_ids."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part) for part in value]
+
+
+def _run_topic_values(run_paths: Paths) -> pd.DataFrame | None:
+    """Topic shares per speech from the last run in ``run_paths`` (None without a run or topics)."""
+    table = run_paths.processed / "speech_topic.csv"
+    return topic_values(read_table(table)) if table.exists() else None
+
+
+def compare(
+    a: str | Sequence[str],
+    b: str | Sequence[str],
+    by: str | None = None,
+    raw: str | Path | None = None,
+    out: str | Path | None = None,
+    settings: SettingsLike = None,
+) -> GroupComparison:
+    """Compare two groups of speeches: keyness, theme rates and topic shares with intervals.
+
+    Parameters
+    ----------
+    a, b : str or sequence of str
+        With ``by``: two values of that metadata column (``compare("县", "市",
+        by="level")``). Without: two sets of doc_ids (``["001", "002"]`` or
+        ``"001,002"``).
+    by : str, optional
+        A metadata column (``level``, ``year``, ``region`` …).
+    raw, out, settings
+        As for :func:`run`; topic shares come from the last run in ``out``, if any.
+
+    Returns
+    -------
+    GroupComparison
+        ``.keyness`` (A as target), ``.themes`` and ``.topics`` (means and the
+        difference A − B with bootstrap intervals over speeches),
+        ``.examples`` (KWIC lines of the top terms of each side), ``.notes``;
+        ``.top_terms("a")``. Groups smaller than ``[compare] min_group_size``
+        get no interval.
+    """
+    chosen = _settings(settings)
+    run_paths = paths(raw, out, chosen)
+    corpus = load_corpus(run_paths, chosen)
+    speeches = corpus.speeches_frame()
+    if by:
+        ids_a, ids_b = (
+            doc_ids_of_group(speeches, by, str(a)),
+            doc_ids_of_group(speeches, by, str(b)),
+        )
+        label_a, label_b = f"{by}={a}", f"{by}={b}"
+    else:
+        ids_a, ids_b = _as_ids(a), _as_ids(b)
+        label_a, label_b = ",".join(ids_a), ",".join(ids_b)
+    return compare_in_corpus(
+        corpus,
+        chosen,
+        ids_a,
+        ids_b,
+        label_a=label_a,
+        label_b=label_b,
+        topic_values=_run_topic_values(run_paths),
+    )
+
+
+def suggest(
+    theme: str,
+    raw: str | Path | None = None,
+    out: str | Path | None = None,
+    settings: SettingsLike = None,
+    method: str | None = None,
+    top_n: int | None = None,
+) -> pd.DataFrame:
+    """Candidate terms for a theme from the corpus, each with its count, score and two KWIC lines.
+
+    Nothing is added to ``themes.toml``: the table is for a researcher to
+    accept or reject. ``method`` (``auto``, ``word2vec``, ``pmi``) and
+    ``top_n`` override ``[suggest]``; see
+    :func:`~speechtopics.analysis.themes.suggest.suggest_terms`.
+    """
+    chosen = _settings(settings)
+    corpus = load_corpus(paths(raw, out, chosen), chosen)
+    return suggest_in_corpus(corpus, chosen, theme, method=method, top_n=top_n)
 
 
 #: ``settings`` under another name, for functions whose argument of that name hides it.

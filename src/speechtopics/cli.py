@@ -15,13 +15,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .analysis.compare.effects import topic_values
+from .analysis.compare.groups import GroupComparison, compare_in_corpus, doc_ids_of_group
 from .analysis.overview import corpus_overview
 from .analysis.themes.kwic import kwic
+from .analysis.themes.suggest import suggest_in_corpus
 from .config import Paths, Settings, SettingsError, default_paths, load_settings
 from .corpus.add import add_speeches
 from .corpus.decode import LoadError
 from .corpus.load import build_cleaner, build_tokenizer, load
 from .corpus.readers import read_speech_file
+from .io import read_table
 from .pipeline.history import describe_changes
 from .pipeline.run import run
 from .text.lexicon import LexiconError, load_themes
@@ -233,6 +237,109 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _format_comparison(comparison: GroupComparison, top_n: int) -> list[str]:
+    """The lines ``speechtopics compare`` prints."""
+    lines = [
+        f"A = {comparison.label_a}: {len(comparison.doc_ids_a)} speech(es) "
+        f"({' '.join(comparison.doc_ids_a)})",
+        f"B = {comparison.label_b}: {len(comparison.doc_ids_b)} speech(es) "
+        f"({' '.join(comparison.doc_ids_b)})",
+        *[f"note: {note}" for note in comparison.notes],
+        "",
+        "theme rates per 1,000 tokens (mean of speeches; difference A − B with its interval):",
+    ]
+    columns = ["measure", "n_a", "n_b", "mean_a", "mean_b", "difference", "ci_low", "ci_high"]
+    lines.append(comparison.themes[columns].to_string(index=False, float_format="{:.2f}".format))
+    if not comparison.topics.empty:
+        lines += ["", "topic shares (mean of speeches; difference A − B):"]
+        lines.append(
+            comparison.topics[columns].to_string(index=False, float_format="{:.3f}".format)
+        )
+    examples = comparison.examples
+    for side, label in (("a", comparison.label_a), ("b", comparison.label_b)):
+        top = comparison.top_terms(side, top_n)
+        lines += ["", f"terms relatively more frequent in {side.upper()} ({label}):"]
+        for row in top.itertuples(index=False):
+            lines.append(
+                f"  {row.term}  A {row.n_target}  B {row.n_reference}  "
+                f"chi2 {row.chi2:.1f}  log2 ratio {row.log_ratio:+.2f}"
+            )
+            shown = examples[(examples["side"] == side) & (examples["term"] == row.term)]
+            for line in shown.itertuples(index=False):
+                lines.append(f"      {line.doc_id}: {line.left}【{line.keyword}】{line.right}")
+    return lines
+
+
+def _doc_id_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+
+    if args.by:
+        if len(args.groups) != 2 or args.docs or args.vs:
+            sys.stderr.write("speechtopics compare: give --by COLUMN A B (two groups)\n")
+            return EXIT_USAGE
+        a, b = args.groups
+    elif args.docs and args.vs and not args.groups:
+        a, b = args.docs, args.vs
+    else:
+        sys.stderr.write("speechtopics compare: give --by COLUMN A B, or --docs ID,ID --vs ID,ID\n")
+        return EXIT_USAGE
+    paths, settings = _paths_and_settings(args)
+    corpus = load(paths, settings)
+    speeches = corpus.speeches_frame()
+    if args.by:
+        ids_a, ids_b = (
+            doc_ids_of_group(speeches, args.by, a),
+            doc_ids_of_group(speeches, args.by, b),
+        )
+        label_a, label_b = f"{args.by}={a}", f"{args.by}={b}"
+    else:
+        ids_a, ids_b = _doc_id_list(a), _doc_id_list(b)
+        label_a, label_b = ",".join(ids_a), ",".join(ids_b)
+    topic_table = paths.processed / "speech_topic.csv"
+    comparison = compare_in_corpus(
+        corpus,
+        settings,
+        ids_a,
+        ids_b,
+        label_a=label_a,
+        label_b=label_b,
+        topic_values=topic_values(read_table(topic_table)) if topic_table.exists() else None,
+    )
+    for line in _format_comparison(comparison, args.top or settings.compare.top_n):
+        _print(line)
+    return EXIT_OK
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+
+    paths, settings = _paths_and_settings(args)
+    corpus = load(paths, settings)
+    try:
+        table = suggest_in_corpus(corpus, settings, args.theme, method=args.method, top_n=args.top)
+    except KeyError as exc:
+        sys.stderr.write(f"speechtopics suggest: {exc.args[0]}\n")
+        return EXIT_USAGE
+    if table.empty:
+        _print(f"no candidate for {args.theme} (the corpus may be too small; try --method pmi)")
+        return EXIT_OK
+    _print(
+        f"candidates for {args.theme} by {table['method'].iloc[0]} "
+        "(score: PMI in bits, or cosine similarity); nothing was added to themes.toml"
+    )
+    for row in table.itertuples(index=False):
+        _print(
+            f"{row.rank:>3}. {row.candidate}  count {row.count}  score {row.score:.3f}  "
+            f"shared sentences {row.cooccurrences}"
+        )
+        for line in (row.kwic_1, row.kwic_2):
+            if line:
+                _print(f"       {line}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="speechtopics",
@@ -312,6 +419,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="region, e.g. 常德鼎城区")
     p.add_argument("--speaker", help="speaker, if the text names one")
     p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser(
+        "compare",
+        help="two groups of speeches: keyness, theme rates with intervals, example lines",
+    )
+    _common(p)
+    p.add_argument("groups", nargs="*", metavar="GROUP", help="with --by: the two groups (县 市)")
+    p.add_argument("--by", metavar="COLUMN", help="metadata column: level, year, region …")
+    p.add_argument("--docs", metavar="ID,ID", help="group A as doc_ids")
+    p.add_argument("--vs", metavar="ID,ID", help="group B as doc_ids")
+    p.add_argument("--top", type=int, metavar="N", help="distinguishing terms per side")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "suggest", help="candidate terms for a theme from the corpus (nothing is written)"
+    )
+    _common(p)
+    p.add_argument("theme", help="theme name or label from themes.toml")
+    p.add_argument("--method", choices=["auto", "word2vec", "pmi"], help="default: [suggest]")
+    p.add_argument("--top", type=int, metavar="N", help="candidates (default: [suggest] top_n)")
+    p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("diff", help="what changed since the previous run")
     _common(p)

@@ -106,6 +106,18 @@ def tfidf_matrix(
     return matrix.tocsr(), list(vectorizer.get_feature_names_out())
 
 
+def count_matrix(token_lists: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Raw term counts of pre-tokenized texts (any grain): units × terms, vocabulary sorted."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=identity_analyzer, lowercase=False, token_pattern=None)
+    try:
+        matrix = vectorizer.fit_transform(list(token_lists))
+    except ValueError:  # empty vocabulary
+        return sparse.csr_matrix((len(token_lists), 0), dtype=np.int64), []
+    return matrix.tocsr(), list(vectorizer.get_feature_names_out())
+
+
 Analyzer = Callable[[str], list[str]]
 UNIT_COLUMNS = ("doc_id", "unit_id", "section_path")
 

@@ -252,6 +252,79 @@ class FeatureSettings:
 
 
 @dataclass(frozen=True)
+class CompareSettings:
+    """``[compare]``: theme rates and topic prevalence compared across metadata, with intervals.
+
+    Attributes
+    ----------
+    by : tuple of str
+        Metadata columns whose groups are compared (``level``, ``year``,
+        ``region``, ``speaker`` or a column of the user's own).
+    min_group_size : int
+        Groups with fewer speeches get no interval, no regression term and no
+        place in a figure (one speech is a speech, not a group).
+    n_boot : int
+        Bootstrap resamples of speeches (seed = ``[analysis] seed``).
+    ci_level : float
+        Coverage of the intervals (0.95 = 95 %).
+    min_years : int
+        Distinct known years needed before a trend over years is estimated or drawn.
+    year_term : {"linear", "spline"}
+        How the regression uses ``year``: a straight line, or a cubic
+        B-spline with three degrees of freedom.
+    trend_min_count : int
+        Terms used fewer times in the whole corpus are left out of the term trends.
+    top_n : int
+        Rising and falling terms listed per direction, keyness terms per side.
+    kwic_lines : int
+        Example lines (KWIC) per distinguishing term.
+    """
+
+    by: tuple[str, ...] = ("level", "year")
+    min_group_size: int = field(default=3, metadata=_range(2))
+    n_boot: int = field(default=2000, metadata=_range(100, 100000))
+    ci_level: float = field(default=0.95, metadata=_range(0.5, 1, below=1))
+    min_years: int = field(default=5, metadata=_range(3))
+    year_term: Literal["linear", "spline"] = "linear"
+    trend_min_count: int = field(default=10, metadata=_range(1))
+    top_n: int = field(default=15, metadata=_range(1))
+    kwic_lines: int = field(default=2, metadata=_range(0))
+
+
+@dataclass(frozen=True)
+class SuggestSettings:
+    """``[suggest]``: candidate theme terms from the corpus, and the co-occurrence networks.
+
+    Attributes
+    ----------
+    method : {"auto", "word2vec", "pmi"}
+        ``word2vec``: neighbours of the theme's terms in a Word2Vec model
+        trained on the corpus (seed = ``[analysis] seed``, one worker);
+        ``pmi``: words co-occurring with the theme's terms in the same
+        sentence; ``auto``: word2vec from ``word2vec_min_tokens`` tokens on.
+    word2vec_min_tokens : int
+        Corpus size (tokens) from which ``auto`` trusts embeddings.
+    top_n : int
+        Candidates per theme.
+    min_count : int
+        Candidates used fewer times in the corpus are not suggested.
+    vector_size, window, epochs : int
+        Word2Vec dimensions, context window (tokens) and training passes.
+    network_neighbours : int
+        Strongest neighbours per theme term in the co-occurrence network.
+    """
+
+    method: Literal["auto", "word2vec", "pmi"] = "auto"
+    word2vec_min_tokens: int = field(default=200000, metadata=_range(0))
+    top_n: int = field(default=20, metadata=_range(1))
+    min_count: int = field(default=3, metadata=_range(1))
+    vector_size: int = field(default=100, metadata=_range(2))
+    window: int = field(default=5, metadata=_range(1))
+    epochs: int = field(default=10, metadata=_range(1))
+    network_neighbours: int = field(default=3, metadata=_range(1))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of a run, one typed object per ``speechtopics.toml`` section."""
 
@@ -263,6 +336,8 @@ class Settings:
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     themes: ThemeSettings = field(default_factory=ThemeSettings)
     features: FeatureSettings = field(default_factory=FeatureSettings)
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    suggest: SuggestSettings = field(default_factory=SuggestSettings)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "settings") -> Settings:

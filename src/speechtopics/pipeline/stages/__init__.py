@@ -15,6 +15,7 @@ from ...config import SETTINGS_SECTIONS, Paths, Settings, default_paths
 from ...corpus.model import Corpus
 from ..stage import Stage, StageOutput
 from .cluster import cluster_stage
+from .compare import compare_stage, suggest_stage
 from .features import features_stage
 from .overview import overview_stage
 from .report import report_stage
@@ -24,7 +25,7 @@ from .topics import prepare_topic_identity, topic_models_stage, topics_stage
 STAGES: tuple[Stage, ...] = (
     Stage("overview", overview_stage),
     Stage("features", features_stage, settings=("analysis", "features")),
-    Stage("themes", themes_stage, settings=("themes",), lexicon=("formulations",)),
+    Stage("themes", themes_stage, settings=("themes", "compare"), lexicon=("formulations",)),
     Stage("topic_models", topic_models_stage, settings=("topics",)),
     Stage(
         "topics",
@@ -40,10 +41,17 @@ STAGES: tuple[Stage, ...] = (
         depends=("topics",),
     ),
     Stage(
+        "compare",
+        compare_stage,
+        settings=("analysis", "compare"),
+        depends=("themes", "topics"),
+    ),
+    Stage("suggest", suggest_stage, settings=("analysis", "suggest")),
+    Stage(
         "report",
         report_stage,
         settings=SETTINGS_SECTIONS,
-        depends=("overview", "features", "themes", "topics", "cluster"),
+        depends=("overview", "features", "themes", "topics", "cluster", "compare", "suggest"),
     ),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)
