@@ -149,7 +149,7 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
         output.add_figure("term_trends", plot_term_trends(trends, section.top_n))
     output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
     for analysis, note in notes:
-        output.messages.append(f"compare: {analysis}: {note}")
+        output.messages.append(f"{analysis}: {note}")
     return output
 
 
@@ -202,7 +202,7 @@ def suggest_stage(inputs: StageInputs) -> StageOutput:
     output.tables["theme_suggestions"] = pd.concat(tables, ignore_index=True)
     output.tables["theme_network_edges"] = pd.concat(edges, ignore_index=True)
     output.messages.append(
-        f"suggest: candidate terms by {method} over {len(sentences)} sentences "
+        f"candidate terms by {method} over {len(sentences)} sentences "
         f"({sum(counts.values())} tokens); review theme_suggestions.csv, nothing was added "
         "to themes.toml"
     )
