@@ -356,7 +356,9 @@ def group_units(units: Sequence[Unit], grain: str) -> list[dict[str, object]]:
     for unit in body:
         key = (unit.doc_id, section_key(unit) if grain == "section" else "")
         if key not in groups:
-            unit_id = unit.doc_id if grain == "document" else f"{unit.doc_id}:{key[1] or '引言'}"
+            unit_id = (
+                unit.doc_id if grain == "document" else f"{unit.doc_id}:{key[1] or OPENING_SECTION}"
+            )
             groups[key] = {
                 "doc_id": unit.doc_id,
                 "unit_id": unit_id,

@@ -15,7 +15,6 @@ from ...analysis.themes.rates import (
     section_starts,
     term_counts_by_speech,
     theme_positions,
-    theme_rate_matrix,
     theme_rates_by_group,
     theme_rates_by_section,
     theme_rates_by_speech,
@@ -73,7 +72,6 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.tables["term_counts_by_speech"] = term_counts_by_speech(documents, texts, themes)
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
-        output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
         output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
         output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
         if not by_group.empty:
