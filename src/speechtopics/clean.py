@@ -459,9 +459,11 @@ class _Step:
 
 @dataclass(frozen=True)
 class _Plan:
+    """The steps of a pass, and zeroed counts by rule name to copy for each text."""
+
     steps: tuple[_Step, ...]
-    names: tuple[str, ...]
-    converting_names: tuple[str, ...]
+    no_removed: dict[str, int]
+    no_changed: dict[str, int]
 
 
 def _trigger_pattern(triggers: Sequence[Trigger]) -> re.Pattern[str]:
@@ -492,9 +494,9 @@ def _plan(rules: Sequence[CleaningRule]) -> _Plan:
         elif rule.trigger.chars:
             group.append(rule)
     close_group()
-    names = tuple(rule.name for rule in rules)
-    converting = tuple(rule.name for rule in rules if rule.converts)
-    return _Plan(tuple(steps), names, converting)
+    no_removed = {rule.name: 0 for rule in rules}
+    no_changed = {rule.name: 0 for rule in rules if rule.converts}
+    return _Plan(tuple(steps), no_removed, no_changed)
 
 
 _PLANS: dict[int, tuple[Sequence[CleaningRule], tuple[CleaningRule, ...], _Plan]] = {}
@@ -573,8 +575,8 @@ def clean_text(text: str, rules: Sequence[CleaningRule]) -> CleanResult:
     CleanResult
     """
     plan = _plan_for(rules)
-    removed = dict.fromkeys(plan.names, 0)
-    changed = dict.fromkeys(plan.converting_names, 0)
+    removed = plan.no_removed.copy()
+    changed = plan.no_changed.copy()
     last_call: dict[int, tuple[str, str]] = {}
     # A rule can expose noise to an earlier one (junk glued to a watermark,
     # spaces freed by an entity), so passes repeat until nothing changes;
@@ -595,4 +597,4 @@ def clean_text(text: str, rules: Sequence[CleaningRule]) -> CleanResult:
                 text = after
         if text == start_of_pass:
             break
-    return CleanResult(text=text, removed_chars=removed, changed_chars=changed)
+    return CleanResult(text, removed, changed)
