@@ -3,10 +3,10 @@
 Contenders, all on the same texts (every text of a corpus, the corpus
 repeated until it holds at least ``--min-chars`` characters):
 
-* ``clean``     — :func:`~speechtopics.clean.clean_text` with the rules a run
-  builds (``pipeline.build_cleaner``: default rules, the noise list,
+* ``clean``     — :func:`~speechtopics.text.clean.clean_text` with the rules a run
+  builds (``corpus.load.build_cleaner``: default rules, the noise list,
   traditional → simplified); the report also gives the time of
-  :func:`~speechtopics.segment.segment_speech` (paragraph units) on the
+  :func:`~speechtopics.text.segment.segment_speech` (paragraph units) on the
   cleaned texts;
 * ``translate`` — one ``str.translate`` pass per text (full-width digits and
   letters to ASCII): one pass in C over every character, a floor for any
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from _common import BENCH_DIR, emit, read_texts
 
-from speechtopics.config import PROJECT_ROOT, default_paths, load_params
+from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
 
 CONTENDERS = ("clean", "translate", "jieba")
 CLEAN_DATASETS = ("data-raw", "xi-speeches-2020", "online-shopping-10cats")
@@ -77,10 +77,10 @@ def measure(dataset: str, contender: str, min_chars: int) -> dict:
     report: dict = {"dataset": dataset, "contender": contender, "texts": len(texts), "chars": chars}
     started = time.perf_counter()
     if contender == "clean":
-        from speechtopics.pipeline import build_cleaner
-        from speechtopics.segment import segment_speech
+        from speechtopics.corpus.load import build_cleaner
+        from speechtopics.text.segment import segment_speech
 
-        params = load_params()
+        params = load_settings()
         cleaner = build_cleaner(default_paths(params), params)
         cleaner(texts[0])  # compiles the rules' patterns and loads OpenCC
         report["setup_seconds"] = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """Cleaning's fast paths: frozen real inputs → outputs, triggers that never miss, the plan cache.
 
-The rules run as compiled patterns, and :func:`~speechtopics.clean.clean_text`
+The rules run as compiled patterns, and :func:`~speechtopics.text.clean.clean_text`
 skips rules whose trigger finds nothing. ``CASES`` pins what cleaning does to
 real lines (the bundled speeches, online-shopping-10cats reviews that take
 three to five passes) and to made-up mixtures of the noise the rules handle:
@@ -19,15 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speechtopics import clean
-from speechtopics.clean import (
+from speechtopics.config import PROJECT_ROOT
+from speechtopics.text import clean
+from speechtopics.text.clean import (
     CleaningRule,
     clean_text,
     default_rules,
     scan_removed_code_points,
 )
-from speechtopics.config import PROJECT_ROOT
-from speechtopics.lexicon import load_word_list
+from speechtopics.text.lexicon import load_word_list
 
 NOISE = load_word_list(PROJECT_ROOT / "data" / "lexicon" / "noise.txt")
 RULES = default_rules(NOISE)
