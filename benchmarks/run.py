@@ -22,11 +22,17 @@ Rows (the command behind each row is printed under the table):
    (K = 10, one pass), streamed from a TSV holding 1×, 2×, 4× and 8× the
    62,774 online-shopping reviews (resampled with replacement, seeded):
    time and peak resident memory of the whole process tree at each size.
+5. **Cleaning throughput**: characters per second of ``clean_text`` with the
+   rules a run builds, against one ``str.translate`` pass and against
+   ``jieba.Tokenizer().lcut`` over the same texts (the bundled speeches,
+   xi-speeches-2020, online-shopping-10cats), setup left out; plus what
+   ``segment_speech`` (paragraph units) adds per million characters.
 
 Run::
 
     .venv/bin/python benchmarks/run.py                 # everything (about an hour on 2 cores)
     .venv/bin/python benchmarks/run.py --only tokenize scaling --repeat 3
+    .venv/bin/python benchmarks/run.py --only clean --repeat 5
     .venv/bin/python benchmarks/run.py --quick         # one repetition, small sweep: a smoke test
 """
 
@@ -44,7 +50,7 @@ from pathlib import Path
 import psutil
 from _common import BENCH_DIR, BENCHMARKS_DIR, DATASETS, median, read_texts, run_child
 
-SECTIONS = ("tokenize", "e2e", "sweep", "scaling")
+SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean")
 SCALING_DATASET = "online-shopping-10cats"
 
 
@@ -384,6 +390,62 @@ def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list
     return rows
 
 
+# --------------------------------------------------------------------------- 5. cleaning
+
+CLEAN_TARGET_CHARS_PER_SECOND = 5e6
+
+
+def bench_clean(repeats: int) -> list[Row]:
+    """Cleaning throughput against a ``str.translate`` pass and ``jieba.lcut``; segmenting cost."""
+    from bench_clean import CLEAN_DATASETS, CONTENDERS
+
+    rows: list[Row] = []
+    for dataset in CLEAN_DATASETS:
+        speeds: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+        segment_cost: list[float] = []
+        for repeat in range(repeats):
+            for contender in CONTENDERS:
+                _progress(f"clean {dataset} {contender} ({repeat + 1}/{repeats})")
+                report = run_child(
+                    [_script("bench_clean.py"), "--dataset", dataset, "--contender", contender]
+                ).report
+                speeds[contender].append(report["chars_per_second"])
+                if contender == "clean":
+                    segment_cost.append(report["segment_seconds"] / report["chars"] * 1e6)
+        clean, translate, jieba_speed = (median(speeds[name]) for name in CONTENDERS)
+        command = f"benchmarks/bench_clean.py --dataset {dataset} --contender clean|translate|jieba"
+        rows += [
+            Row(
+                f"clean {dataset}: clean_text vs jieba.lcut (target: ≥ 5 M chars/s)",
+                _mchars(jieba_speed),
+                _mchars(clean),
+                clean / jieba_speed,
+                "≥ 5 M chars/s",
+                clean >= CLEAN_TARGET_CHARS_PER_SECOND,
+                command,
+            ),
+            Row(
+                f"clean {dataset}: clean_text vs one str.translate pass",
+                _mchars(translate),
+                _mchars(clean),
+                clean / translate,
+                "—",
+                None,
+                command,
+            ),
+            Row(
+                f"segment_speech {dataset} (paragraphs): seconds per M chars / clean_text's",
+                f"{1e6 / clean:.3f} s",
+                f"{median(segment_cost):.3f} s",
+                median(segment_cost) * clean / 1e6,
+                "—",
+                None,
+                command,
+            ),
+        ]
+    return rows
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -463,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_scaling(
             args.scaling_repeat or repeat, args.scaling_factors, k=10, n_jobs=args.scaling_n_jobs
         )
+    if "clean" in args.only:
+        rows += bench_clean(repeat)
     lines.append(
         f"after: {load_text()}; {(time.perf_counter() - started) / 60:.1f} min; medians of "
         f"{repeat} repetition(s) unless the command says otherwise"

@@ -46,7 +46,9 @@ def test_outline(capsys):
     assert main(["outline", "999"]) == 1
 
 
-@pytest.mark.parametrize("command", ["ingest", "clean", "tokens", "outline", "run", "kwic"])
+@pytest.mark.parametrize(
+    "command", ["ingest", "clean", "tokens", "outline", "run", "kwic", "compare", "suggest"]
+)
 def test_every_command_has_help_and_takes_raw_and_out(command):
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")

@@ -191,7 +191,9 @@ def test_compare_gives_the_keyness_of_the_existing_function(corpus, documents, b
 
 def test_compare_refuses_overlapping_or_unknown_groups(corpus, documents, bundled_values):
     with pytest.raises(ValueError, match="share 001"):
-        compare_groups(documents, corpus.units, ["001"], ["001", "002"], theme_values=bundled_values)
+        compare_groups(
+            documents, corpus.units, ["001"], ["001", "002"], theme_values=bundled_values
+        )
     with pytest.raises(ValueError, match="no speech 999"):
         compare_groups(documents, corpus.units, ["999"], ["002"], theme_values=bundled_values)
     with pytest.raises(ValueError, match="groups: "):
@@ -201,3 +203,39 @@ def test_compare_refuses_overlapping_or_unknown_groups(corpus, documents, bundle
 def test_group_labels_read_years_as_whole_numbers(corpus):
     labels = group_labels(corpus.speeches_frame(), "year")
     assert labels["001"] == "2012" and labels["000"] == "未注明"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_the_compare_command_by_level(capsys, tmp_path):
+    from speechtopics.cli import main
+
+    assert main(["compare", "--by", "level", "县", "市", "--out", str(tmp_path), "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "A = level=县: 2 speech(es) (002 003)" in out
+    assert "B = level=市: 1 speech(es) (001)" in out
+    assert "between speeches" in out or "without intervals" in out
+    assert "terms relatively more frequent in A (level=县):" in out
+    assert "县政府" in out and "【" in out
+
+
+def test_the_compare_command_by_doc_ids_and_its_usage_errors(capsys, tmp_path):
+    from speechtopics.cli import main
+
+    out_dir = str(tmp_path)
+    assert main(["compare", "--docs", "000,001", "--vs", "002", "--out", out_dir]) == 0
+    assert "A = 000,001: 2 speech(es)" in capsys.readouterr().out
+    assert main(["compare", "--by", "level", "县", "--out", out_dir]) == 2
+    assert main(["compare", "--by", "level", "县", "省", "--out", out_dir]) == 2
+    assert "no speech has level = '省'" in capsys.readouterr().err
+
+
+def test_the_suggest_command(capsys, tmp_path):
+    from speechtopics.cli import main
+
+    assert main(["suggest", "三服务", "--method", "pmi", "--top", "5", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "candidates for 三服务 by pmi" in out and "nothing was added to themes.toml" in out
+    assert out.count("【") >= 5
+    assert main(["suggest", "不存在", "--out", str(tmp_path)]) == 2

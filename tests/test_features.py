@@ -438,7 +438,7 @@ def test_stage_writes_every_table_and_figure(stage_output):
     }
     assert {name.rsplit(".", 1)[0] for name in stage_output.files} == expected
     assert all(f"{name}.{fmt}" in stage_output.files for name in expected for fmt in ("png", "svg"))
-    assert stage_output.data["doc_ids"] == DOC_IDS
+    assert stage_output.tables["keywords_by_speech"]["doc_id"].unique().tolist() == DOC_IDS
     assert stage_output.messages == []
 
 

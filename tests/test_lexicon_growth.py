@@ -57,7 +57,10 @@ def test_a_split_formulation_counts_for_its_theme_in_000(corpus, documents, matc
         ["doc_id", "theme"]
     )
     tokens_only = theme_rates_by_speech(documents, corpus.themes).set_index(["doc_id", "theme"])
-    assert with_phrases.loc[("000", "三服务"), "hits"] == tokens_only.loc[("000", "三服务"), "hits"] + 2
+    assert (
+        with_phrases.loc[("000", "三服务"), "hits"]
+        == tokens_only.loc[("000", "三服务"), "hits"] + 2
+    )
     # The other speeches do not use it, so nothing else moved.
     moved = (with_phrases["hits"] != tokens_only["hits"]).groupby(level=0).sum()
     assert moved.to_dict() == {"000": 1, "001": 0, "002": 0, "003": 0, "004": 0}

@@ -41,6 +41,8 @@ def test_overview_table_and_figure(full_run):
         "topic_models",
         "topics",
         "cluster",
+        "compare",
+        "suggest",
         "report",
     ]
     # A first run has no previous topics: every topic is new, numbered T1…TK.
@@ -69,6 +71,8 @@ def test_rerunning_one_stage_recomputes_it_and_its_dependents_only(full_run, par
         "topic_models": "reused",
         "topics": "reused",
         "cluster": "reused",
+        "compare": "recomputed",
+        "suggest": "reused",
         "report": "recomputed",
     }
     # Recomputing from the same inputs gives the same bytes.

@@ -86,6 +86,8 @@ def test_the_project_file_matches_the_defaults_it_documents():
         "cluster",
         "themes",
         "features",
+        "compare",
+        "suggest",
     }
 
 

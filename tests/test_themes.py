@@ -26,6 +26,7 @@ from speechtopics.analysis.themes.formulations import (
     formulations_by_speech,
 )
 from speechtopics.analysis.themes.kwic import kwic, kwic_theme
+from speechtopics.analysis.themes.phrases import ThemeMatcher
 from speechtopics.analysis.themes.rates import (
     section_outline,
     section_starts,
@@ -88,15 +89,17 @@ def formulation_tables(corpus):
 # --------------------------------------------------------------------------- lexicon
 
 
-def test_every_theme_term_is_one_token(corpus):
-    """Theme hits are token matches, so a term the tokenizer splits could never be counted."""
+def test_every_theme_term_is_one_token_or_a_phrase_found_in_the_text(corpus):
+    """A term the tokenizer splits is counted as a phrase; in the bundled lexicon only one is."""
     split = {
-        (theme.name, term): corpus.tokenizer(term)
+        term
         for theme in corpus.themes
         for term in theme.terms
         if len(term) > 1 and corpus.tokenizer(term) != [term]
     }
-    assert not split
+    assert split == {"为基层和群众服务"}
+    assert ThemeMatcher.build(corpus.themes, corpus.tokenizer).phrase_terms == ["为基层和群众服务"]
+    assert "为基层和群众服务" in corpus.speech("000").text
 
 
 def test_theme_by_name_names_the_themes_on_a_miss(corpus):
@@ -579,13 +582,17 @@ def test_stage_writes_every_table_and_figure(stage_output):
         "formulation_recall",
     }
     names = {name.rsplit(".", 1)[0] for name in stage_output.files}
+    # No level or year has three speeches: the group figure would compare single speeches.
     assert names == {
         "theme_heatmap",
         "theme_section_heatmap",
-        "theme_by_group",
         "theme_dispersion",
         "formulations",
     }
+    assert any(
+        message.startswith("theme_by_group figure skipped") and "市 1 篇" in message
+        for message in stage_output.messages
+    )
     assert list(stage_output.tables["theme_rates_by_speech"].columns) == [
         "doc_id",
         "theme",

@@ -6,6 +6,7 @@ The public API (see :mod:`speechtopics.api`)::
     corpus = st.load()          # speeches, paragraph units, tokens
     summary = st.run()          # every table and figure (what `make report` does)
     r = st.results()            # the last run's tables (DataFrames) and topic models
+    st.kwic(corpus.units, ["参谋助手"])   # every occurrence in context
     c = st.compare("县", "市", by="level")   # two groups: keyness, rates with intervals
     st.suggest("三服务")         # candidate theme terms from the corpus, with KWIC lines
 
@@ -16,7 +17,18 @@ from __future__ import annotations
 
 from .config import VERSION as __version__
 
-_API = ("load", "run", "results", "settings", "paths", "compare", "suggest", "Results")
+_API = (
+    "load",
+    "run",
+    "results",
+    "settings",
+    "paths",
+    "kwic",
+    "match_topics",
+    "compare",
+    "suggest",
+    "Results",
+)
 __all__ = ["__version__", *_API]
 
 

@@ -26,8 +26,10 @@ import pandas as pd
 
 from .analysis.compare.effects import topic_values
 from .analysis.compare.groups import GroupComparison, compare_in_corpus, doc_ids_of_group
+from .analysis.themes.kwic import kwic
 from .analysis.themes.suggest import suggest_in_corpus
 from .analysis.topics.export import FittedTopics
+from .analysis.topics.identity import match_topics
 from .config import Paths, Settings, as_settings, default_paths, load_settings
 from .corpus.load import load as load_corpus
 from .corpus.model import Corpus
@@ -36,6 +38,19 @@ from .pipeline.manifest import MANIFEST_FILE
 from .pipeline.run import run as run_pipeline
 from .pipeline.stage import RunSummary
 from .pipeline.stages.topics import THEME_TOPIC_MODEL_FILE, TOPIC_MODEL_FILE
+
+__all__ = [
+    "Results",
+    "compare",
+    "kwic",
+    "load",
+    "match_topics",
+    "paths",
+    "results",
+    "run",
+    "settings",
+    "suggest",
+]
 
 SettingsLike = Settings | Mapping[str, Any] | str | Path | None
 

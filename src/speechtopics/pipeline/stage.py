@@ -183,16 +183,24 @@ class RunSummary:
             {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
         )
 
+    @property
+    def recomputed(self) -> list[str]:
+        """Stages (and ``load``) computed in this run rather than taken from the cache."""
+        return [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
+
+    def headline(self) -> str:
+        """One line: what was recomputed, or that everything came from the cache."""
+        if self.recomputed:
+            return f"recomputed: {', '.join(self.recomputed)}"
+        return "nothing recomputed: every stage came from the cache"
+
     def format(self) -> str:
+        """The summary table, the headline, then the messages."""
         lines = ["stage       status      seconds  detail"]
         for row in self.rows:
             lines.append(
                 f"{row['stage']:<11} {row['status']:<11} {row['seconds']:>7.2f}  {row['detail']}"
             )
-        recomputed = [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
-        if recomputed:
-            lines.append(f"recomputed: {', '.join(recomputed)}")
-        else:
-            lines.append("nothing recomputed: every stage came from the cache")
+        lines.append(self.headline())
         lines.extend(self.messages)
         return "\n".join(lines)

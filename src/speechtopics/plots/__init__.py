@@ -65,13 +65,6 @@ def setup_cjk_font() -> str:
     return family
 
 
-def new_figure(width: float = 8.0, height: float = 5.0, **kwargs) -> tuple[Figure, object]:
-    """A figure and axes with the CJK font set up."""
-    setup_cjk_font()
-    fig, ax = plt.subplots(figsize=(width, height), **kwargs)
-    return fig, ax
-
-
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The figure rendered as PNG (300 dpi) or SVG bytes, with no date or software stamp."""
     import io

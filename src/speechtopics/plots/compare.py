@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import new_figure, setup_cjk_font
+from . import setup_cjk_font
 
 GROUPING_NAMES = {"level": "行政层级", "year": "年份", "region": "地区", "speaker": "讲话人"}
 
@@ -24,7 +25,10 @@ def _panel_grid(n_panels: int, columns: int, width: float, height: float):
     """A figure with ``n_panels`` axes in rows of ``columns`` (spare axes hidden)."""
     columns = max(1, min(columns, n_panels))
     rows = int(np.ceil(n_panels / columns)) if n_panels else 1
-    fig, axes = new_figure(width * columns, height * rows, nrows=rows, ncols=columns, squeeze=False)
+    setup_cjk_font()
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(width * columns, height * rows), squeeze=False
+    )
     for index, ax in enumerate(axes.flat):
         if index >= n_panels:
             ax.axis("off")
@@ -174,7 +178,8 @@ def plot_term_trends(term_trends: pd.DataFrame, top_n: int = 15) -> Figure:
     rising = term_trends[term_trends["slope_per_year"] > 0].head(top_n)
     falling = term_trends[term_trends["slope_per_year"] < 0].tail(top_n).iloc[::-1]
     rows = max(len(rising), len(falling), 1)
-    fig, axes = new_figure(9.0, 1.2 + 0.28 * rows, ncols=2, squeeze=False)
+    setup_cjk_font()
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 1.2 + 0.28 * rows), squeeze=False)
     for ax, part, title in (
         (axes[0, 0], rising, "上升最明显的词"),
         (axes[0, 1], falling, "下降最明显的词"),
@@ -221,7 +226,7 @@ def plot_cooccurrence_network(
     terms |= set(edges.loc[edges["kind"] == "neighbour", "source"])
     for record in edges.to_dict("records"):
         graph.add_edge(record["source"], record["target"], weight=float(record["cooccurrences"]))
-    fig, ax = new_figure(7.0, 6.0)
+    fig, ax = plt.subplots(figsize=(7.0, 6.0))
     ax.axis("off")
     if graph.number_of_nodes() == 0:
         ax.text(0.5, 0.5, "语料中没有这个主题的共现词", ha="center", va="center")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..text.segment import OPENING_SECTION
 from . import setup_cjk_font, short_label
 
 RATE_LABEL = "每千词命中数"
@@ -137,7 +138,7 @@ def plot_theme_section_heatmap(section_rates: pd.DataFrame, heading_width: int =
         heading = record["section_heading"] or ""
         if len(heading) > heading_width:
             heading = heading[: heading_width - 1] + "…"
-        label = record["section_path"] or "开场"
+        label = record["section_path"] or OPENING_SECTION
         heading_part = "" if heading == label else f" {heading}"
         labels.append(f"{record['doc_id']} · {label}{heading_part}（{int(record['tokens'])}词）")
     fig, ax = plt.subplots(figsize=(1.0 + 0.78 * len(themes) + 3.4, 1.6 + 0.34 * len(keys)))

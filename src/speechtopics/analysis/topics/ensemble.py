@@ -128,6 +128,38 @@ def model_from_lambda(
     return model
 
 
+def _seed_consensus(
+    lambdas: list[np.ndarray], alphas: list[np.ndarray], n_seeds: int, fixed: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list[list[np.ndarray]]]:
+    """Per seed (consecutive blocks of fits), the aligned average of its fits' topics and priors.
+
+    Returns
+    -------
+    (seed_lambdas, seed_alphas, run_orders)
+        Averaged pseudo-counts and ``alpha`` per seed, and each fit's topic order.
+    """
+    runs = len(lambdas) // max(1, n_seeds)
+    seed_lambdas, seed_alphas, run_orders = [], [], []
+    for index in range(n_seeds):
+        block = slice(index * runs, (index + 1) * runs)
+        average, orders = consensus(lambdas[block], fixed=fixed)
+        seed_lambdas.append(average)
+        seed_alphas.append(
+            np.mean([a[o] for a, o in zip(alphas[block], orders, strict=True)], axis=0)
+        )
+        run_orders.append(orders)
+    return seed_lambdas, seed_alphas, run_orders
+
+
+def _prevalence_order(model: LdaModel, bow: Sequence[Bow], fixed: int) -> np.ndarray:
+    """Topic order: the first ``fixed`` topics in place, the others by their share of the tokens."""
+    permutation = np.arange(model.num_topics)
+    shares = corpus_topic_share(model, bow)
+    free = np.arange(fixed, model.num_topics)
+    permutation[fixed:] = free[np.argsort(-shares[fixed:], kind="stable")]
+    return permutation
+
+
 def fit_ensemble(
     bow: Sequence[Bow],
     dictionary: Dictionary,
@@ -197,17 +229,7 @@ def fit_ensemble(
     fitted = _parallel(tasks, _ensemble_fit, n_jobs)
     lambdas = [topic_lambda for topic_lambda, _ in fitted]
     alphas = [run_alpha for _, run_alpha in fitted]
-    seed_lambdas: list[np.ndarray] = []
-    seed_alphas: list[np.ndarray] = []
-    run_orders: list[list[np.ndarray]] = []
-    for index in range(len(seeds)):
-        block = slice(index * runs, (index + 1) * runs)
-        average, orders = consensus(lambdas[block], fixed=fixed)
-        seed_lambdas.append(average)
-        seed_alphas.append(
-            np.mean([a[o] for a, o in zip(alphas[block], orders, strict=True)], axis=0)
-        )
-        run_orders.append(orders)
+    seed_lambdas, seed_alphas, run_orders = _seed_consensus(lambdas, alphas, len(seeds), fixed)
     final, seed_orders = consensus(seed_lambdas, fixed=fixed)
     final_alpha = np.mean([a[o] for a, o in zip(seed_alphas, seed_orders, strict=True)], axis=0)
     model = model_from_lambda(
@@ -215,9 +237,7 @@ def fit_ensemble(
     )
     permutation = np.arange(num_topics)
     if order_by_prevalence and num_topics - fixed > 1:
-        shares = corpus_topic_share(model, bow)
-        free = np.arange(fixed, num_topics)
-        permutation[fixed:] = free[np.argsort(-shares[fixed:], kind="stable")]
+        permutation = _prevalence_order(model, bow, fixed)
         if not np.array_equal(permutation, np.arange(num_topics)):
             eta_sorted = eta[permutation] if isinstance(eta, np.ndarray) and eta.ndim == 2 else eta
             model = model_from_lambda(

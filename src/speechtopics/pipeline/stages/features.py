@@ -27,8 +27,6 @@ def features_stage(inputs: StageInputs) -> StageOutput:
     if results.document_fit is None:
         return output
     titles = corpus.speech_titles()
-    fit = results.document_fit
-    output.data.update(doc_tfidf=fit.weights, terms=fit.terms, doc_ids=fit.units["doc_id"].tolist())
     output.add_figure(
         "keywords_per_speech",
         plot_keywords_per_speech(results.tables["keywords_by_speech"], titles),

@@ -17,7 +17,6 @@ from ...analysis.themes.rates import (
     section_starts,
     term_counts_by_speech,
     theme_positions,
-    theme_rate_matrix,
     theme_rates_by_group,
     theme_rates_by_section,
     theme_rates_by_speech,
@@ -80,7 +79,6 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         )
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
-        output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
         output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
         output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
         drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...analysis.topics.analyse import analyse_topics
+from ...analysis.topics.analyse import TopicResults, analyse_topics
 from ...analysis.topics.describe import term_frequency, topic_word_frame
 from ...analysis.topics.ensemble import infer_doc_topic
 from ...analysis.topics.export import FittedTopics
@@ -51,6 +51,47 @@ def prepare_topic_identity(upstream: Mapping[str, StageOutput], paths: Paths) ->
     return topic_identity(results, previous)
 
 
+def _reported_topics(output: StageOutput, results: TopicResults, settings) -> None:
+    """Data, model file, figures and topic page of the reported (ensemble) topics."""
+    ensemble = results.lda
+    names = results.reported_names
+    permutation = [ensemble.names.index(name) for name in results.reported_order]
+    topic_word = ensemble.topic_word[permutation]
+    output.data["doc_topic"] = results.doc_topic.set_index("unit_id")[names]
+    output.data["topic_word"] = topic_word_frame(topic_word, ensemble.vocab, names)
+    output.artifacts[TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
+        ensemble, results.reported_order, names, results.lda_labels
+    ).to_bytes()
+    stability = results.tables["topic_stability"]
+    output.add_figure(
+        "topic_stability",
+        plot_topic_stability(
+            stability, results.tables.get("theme_topic_stability"), settings.stability_threshold
+        ),
+    )
+    output.add_figure(
+        "topic_prevalence", plot_topic_prevalence(results.tables["speech_topic"], stability)
+    )
+    output.add_figure(
+        "topic_section_heatmap",
+        plot_topic_section_heatmap(results.tables["section_topic"], stability),
+    )
+    output.add_figure("topic_words", plot_topic_words(results.tables["topic_words"], stability))
+    if results.training_bow is not None:
+        bow = list(results.training_bow)
+        output.files["topics_ldavis.html"] = ldavis_html(
+            topic_word,
+            infer_doc_topic(ensemble.model, bow)[:, permutation],
+            [sum(count for _, count in doc) for doc in bow],
+            ensemble.vocab,
+            term_frequency(ensemble.dictionary, bow),
+            labels=[
+                _name_and_label(name, label)
+                for name, label in zip(names, results.lda_labels, strict=True)
+            ],
+        )
+
+
 def topics_stage(inputs: StageInputs) -> StageOutput:
     """The ``topics`` stage: tables, figures and the pyLDAvis page of the topic analysis.
 
@@ -63,7 +104,8 @@ def topics_stage(inputs: StageInputs) -> StageOutput:
     ``topic_stability``, ``topic_prevalence``, ``topic_section_heatmap``,
     ``topic_words``, ``theme_topic_prevalence``; ``topics_ldavis.html``.
     Data for later stages: ``doc_topic`` (indexed by ``unit_id``, one column
-    per topic), ``topic_word`` (topics × words) and ``topic_labels``.
+    per topic) and ``topic_word`` (topics × words); the fitted models as
+    ``topic_model.npz`` and ``theme_topic_model.npz`` beside the tables.
     """
 
     settings, prepared = inputs.settings.topics, inputs.prepared
@@ -86,52 +128,7 @@ def topics_stage(inputs: StageInputs) -> StageOutput:
             ),
         )
     if results.lda is not None and results.doc_topic is not None:
-        ensemble = results.lda
-        names = results.reported_names
-        permutation = [ensemble.names.index(name) for name in results.reported_order]
-        topic_word = ensemble.topic_word[permutation]
-        output.data["doc_topic"] = results.doc_topic.set_index("unit_id")[names]
-        output.data["topic_word"] = topic_word_frame(topic_word, ensemble.vocab, names)
-        output.artifacts[TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
-            ensemble, results.reported_order, names, results.lda_labels
-        ).to_bytes()
-        output.add_figure(
-            "topic_stability",
-            plot_topic_stability(
-                results.tables["topic_stability"],
-                results.tables.get("theme_topic_stability"),
-                settings.stability_threshold,
-            ),
-        )
-        output.add_figure(
-            "topic_prevalence",
-            plot_topic_prevalence(
-                results.tables["speech_topic"], results.tables["topic_stability"]
-            ),
-        )
-        output.add_figure(
-            "topic_section_heatmap",
-            plot_topic_section_heatmap(
-                results.tables["section_topic"], results.tables["topic_stability"]
-            ),
-        )
-        output.add_figure(
-            "topic_words",
-            plot_topic_words(results.tables["topic_words"], results.tables["topic_stability"]),
-        )
-        if results.training_bow is not None:
-            bow = list(results.training_bow)
-            output.files["topics_ldavis.html"] = ldavis_html(
-                topic_word,
-                infer_doc_topic(ensemble.model, bow)[:, permutation],
-                [sum(count for _, count in doc) for doc in bow],
-                ensemble.vocab,
-                term_frequency(ensemble.dictionary, bow),
-                labels=[
-                    _name_and_label(name, label)
-                    for name, label in zip(names, results.lda_labels, strict=True)
-                ],
-            )
+        _reported_topics(output, results, settings)
     if results.seeded is not None:
         output.artifacts[THEME_TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
             results.seeded, results.seeded.names, results.seeded.names, results.seeded_labels
