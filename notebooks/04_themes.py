@@ -21,9 +21,11 @@
 # (the lexicon in `data/lexicon/themes.toml`), the words around them, and
 # the formulations (提法) the speeches coin.
 #
-# A theme *hit* is a token equal to one of the theme's terms; rates are hits
-# per 1,000 tokens of the same unit (titles left out). Edit `themes.toml` to
-# change a theme; every term must be a word the tokenizer produces.
+# A theme *hit* is a token equal to one of the theme's terms, or, for a term
+# the tokenizer splits into several words (为基层和群众服务), an occurrence of
+# its text; rates are hits per 1,000 tokens of the same unit (titles left
+# out). Edit `themes.toml` to change a theme; `speechtopics suggest THEME`
+# (notebook 06) lists candidate terms from the corpus.
 #
 # The first cell runs the pipeline (what `make report` does): everything
 # cached is reused, so on a current run it only reads the results, and the
@@ -68,15 +70,16 @@ Image(r.figure("theme_heatmap"))
 # %% [markdown]
 # ## The exact words behind one theme
 #
-# For every term of the chosen theme: how often it is a token in each
-# speech (what the rates count), and the literal count of the string in the
-# cleaned text, as `grep -o` would: it is larger where the term sits inside
-# a longer word (队伍 in 干部队伍建设), which the token count deliberately
-# does not count.
+# For every term of the chosen theme: its hits in each speech (what the
+# rates count: a token equal to the term, or, for a phrase term, its
+# occurrences in the text), next to `substring_count` in the full table,
+# the literal count of the string as `grep -o` would give it: larger where
+# the term sits inside a longer word (队伍 in 干部队伍建设), which the hits
+# deliberately do not count.
 
 # %%
 terms = r["term_counts_by_speech"]
-terms[terms["theme"] == theme_name].pivot(index="term", columns="doc_id", values="token_count")
+terms[terms["theme"] == theme_name].pivot(index="term", columns="doc_id", values="hits")
 
 # %% [markdown]
 # ## Theme rates per section
@@ -99,7 +102,10 @@ Image(r.figure("theme_section_heatmap"))
 # the group's summed hits by its summed tokens; `mean_speech_rate_per_1k`
 # averages the speeches' own rates. Speeches without the metadata form the
 # group 未注明. With one or two speeches per group these are descriptions
-# of those speeches, not estimates for a level or a year.
+# of those speeches, not estimates for a level or a year: the figure draws
+# only groups of at least `[compare] min_group_size` speeches and says so
+# when none qualifies (as on the five bundled speeches). Notebook 06
+# compares groups with intervals.
 
 # %%
 r["theme_rates_by_group"]

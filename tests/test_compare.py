@@ -108,8 +108,12 @@ def test_a_one_speech_group_gets_no_interval(corpus, bundled_values):
     # The county group (002, 003) has two speeches: below the default of 3, no interval either.
     county = table[table["group"] == "县"]
     assert (county["n_speeches"] == 2).all() and county["ci_low"].isna().all()
-    # And no figure compares them.
-    assert plot_group_means(table, "level") is None
+    # And the figure says so instead of comparing them: text, no data drawn.
+    figure = plot_group_means(table, "level")
+    (axes,) = figure.axes
+    texts = " ".join(text.get_text() for text in axes.texts)
+    assert not axes.lines and not axes.collections
+    assert "不作比较" in texts and "市 1 篇" in texts
 
 
 def test_the_regression_says_why_it_fits_nothing_on_five_speeches(corpus, bundled_values):

@@ -57,6 +57,16 @@ NOTEBOOKS = [
             "speech_dendrogram.png",
         ],
     ),
+    (
+        "06_compare",
+        {"suggest_method": "pmi"},
+        [
+            "theme_means_by_level.png",
+            "theme_year_trend.png",
+            "term_trends.png",
+            "theme_network_01.png",
+        ],
+    ),
 ]
 
 

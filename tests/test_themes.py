@@ -582,15 +582,16 @@ def test_stage_writes_every_table_and_figure(stage_output):
         "formulation_recall",
     }
     names = {name.rsplit(".", 1)[0] for name in stage_output.files}
-    # No level or year has three speeches: the group figure would compare single speeches.
     assert names == {
         "theme_heatmap",
         "theme_section_heatmap",
+        "theme_by_group",
         "theme_dispersion",
         "formulations",
     }
+    # No level or year has three speeches: the group figure says so instead of comparing them.
     assert any(
-        message.startswith("theme_by_group figure skipped") and "市 1 篇" in message
+        message.startswith("theme_by_group: no group to compare") and "市 1 篇" in message
         for message in stage_output.messages
     )
     assert list(stage_output.tables["theme_rates_by_speech"].columns) == [

@@ -21,14 +21,22 @@ from . import setup_cjk_font
 GROUPING_NAMES = {"level": "行政层级", "year": "年份", "region": "地区", "speaker": "讲话人"}
 
 
+def note_figure(title: str, note: str, width: float = 8.0) -> Figure:
+    """A figure that says why there is nothing to draw (too few speeches, too few years)."""
+    setup_cjk_font()
+    fig, ax = plt.subplots(figsize=(width, 1.8))
+    ax.axis("off")
+    ax.text(0.5, 0.62, title, ha="center", va="center", fontsize=12)
+    ax.text(0.5, 0.3, note, ha="center", va="center", fontsize=9, color="0.3", wrap=True)
+    return fig
+
+
 def _panel_grid(n_panels: int, columns: int, width: float, height: float):
     """A figure with ``n_panels`` axes in rows of ``columns`` (spare axes hidden)."""
     columns = max(1, min(columns, n_panels))
     rows = int(np.ceil(n_panels / columns)) if n_panels else 1
     setup_cjk_font()
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(width * columns, height * rows), squeeze=False
-    )
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
     for index, ax in enumerate(axes.flat):
         if index >= n_panels:
             ax.axis("off")
@@ -46,7 +54,7 @@ def plot_group_means(
     value_label: str = "每千词命中数",
     measure_labels: Mapping[str, str] | None = None,
     columns: int = 4,
-) -> Figure | None:
+) -> Figure:
     """Point-and-interval plot of each measure by group (one panel per measure).
 
     Parameters
@@ -66,15 +74,18 @@ def plot_group_means(
 
     Returns
     -------
-    Figure or None
-        None when fewer than two groups have an interval: a comparison of
-        single speeches is not drawn.
+    Figure
+        With fewer than two groups that have an interval, a figure that
+        says so and names the groups: single speeches are not compared.
     """
     table = group_means[group_means["by"] == by]
     with_interval = table[table["ci_low"].notna()]
     groups = list(dict.fromkeys(with_interval["group"]))
+    name = GROUPING_NAMES.get(by, by)
     if len(groups) < 2:
-        return None
+        return note_figure(
+            f"按{name}分组：可比较的组不足两个，不作比较", _left_out_note(table, groups)
+        )
     measures = list(dict.fromkeys(table["measure"]))
     fig, axes = _panel_grid(len(measures), columns, 3.0, 0.9 + 0.32 * len(groups))
     sizes = with_interval.drop_duplicates("group").set_index("group")["n_speeches"]
@@ -91,7 +102,6 @@ def plot_group_means(
         ax.grid(axis="x", color="0.9", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_xlabel(value_label, fontsize=7)
-    name = GROUPING_NAMES.get(by, by)
     fig.suptitle(f"按{name}分组的均值与 95% 区间（每篇讲话一个观测，按讲话自助抽样）", fontsize=11)
     fig.text(
         0.5, 0.0, _left_out_note(table, groups), ha="center", va="top", fontsize=7, color="0.3"

@@ -22,6 +22,7 @@ from ...analysis.themes.suggest import (
     train_word2vec,
 )
 from ...plots.compare import (
+    note_figure,
     plot_cooccurrence_network,
     plot_group_means,
     plot_term_trends,
@@ -80,9 +81,10 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
     Tables (``kind`` = ``theme`` and, when topics were fitted, ``topic``):
     ``{kind}_group_means``, ``{kind}_effects``, ``{kind}_year_trend``,
     ``term_trends`` and ``compare_notes`` (where the data is too thin, and
-    why). Figures: ``{kind}_means_by_{column}`` for each grouping with at
-    least two groups of ``min_group_size`` speeches, ``{kind}_year_trend``
-    and ``term_trends`` with at least ``min_years`` distinct years.
+    why). Figures: ``{kind}_means_by_{column}`` per grouping,
+    ``{kind}_year_trend`` and ``term_trends``; where the data is too thin
+    (fewer than two groups of ``min_group_size`` speeches, fewer than
+    ``min_years`` distinct years) the figure says so instead of drawing.
     """
     corpus, section = inputs.corpus, inputs.settings.compare
     seed = inputs.settings.analysis.seed
@@ -124,7 +126,9 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
             min_years=section.min_years,
         )
         output.tables[f"{kind}_year_trend"] = curve
-        if not curve.empty:
+        if curve.empty:
+            output.add_figure(f"{kind}_year_trend", note_figure("不画趋势：已知年份太少", no_trend))
+        else:
             year_means = means[means["by"] == "year"] if "year" in by else None
             output.add_figure(
                 f"{kind}_year_trend",
@@ -145,7 +149,9 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
         ci_level=section.ci_level,
     )
     output.tables["term_trends"] = trends
-    if not trends.empty:
+    if trends.empty:
+        output.add_figure("term_trends", note_figure("不列用词趋势：已知年份太少", no_trend))
+    else:
         output.add_figure("term_trends", plot_term_trends(trends, section.top_n))
     output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
     for analysis, note in notes:

@@ -21,6 +21,7 @@ from ...analysis.themes.rates import (
     theme_rates_by_section,
     theme_rates_by_speech,
 )
+from ...plots.compare import note_figure
 from ...plots.themes import (
     plot_formulations,
     plot_theme_by_group,
@@ -83,9 +84,11 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
         drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)
         if drawn.empty:
-            output.messages.append(f"theme_by_group figure skipped: {note}")
+            output.messages.append(f"theme_by_group: no group to compare; {note}")
+            figure = note_figure("按层级与年份分组：可比较的组不足两个，不作比较", note)
         else:
-            output.add_figure("theme_by_group", plot_theme_by_group(drawn, note))
+            figure = plot_theme_by_group(drawn, note)
+        output.add_figure("theme_by_group", figure)
         output.add_figure(
             "theme_dispersion",
             plot_theme_dispersion(positions, starts, titles, [t.name for t in themes]),
