@@ -310,23 +310,26 @@ def test_stage_writes_its_tables_and_figures(stage_output):
         assert stage_output.files[f"{name}.png"].startswith(b"\x89PNG")
         assert f"{name}.svg" in stage_output.files
     assert not any("skipped" in message for message in stage_output.messages)
-    assert set(stage_output.tables["cluster_assignments"]["space"]) == {"tfidf", "topic"}
+    # The default spaces: LSA (the best on the labelled bench corpora) and topic vectors.
+    assert set(stage_output.tables["cluster_assignments"]["space"]) == {"lsa", "topic"}
     summary = stage_output.tables["cluster_summary"]
     assert (summary["n_units"] == 87).all() and (summary["n_left_out"] == 10).all()
+    assert {"silhouette_null_max", "structure"} <= set(summary.columns)
+    assert (summary["silhouette_null_max"] < summary["silhouette"] + 1).all()
 
 
-def test_stage_without_topic_vectors_still_clusters_tfidf(corpus, params):
+def test_stage_without_topic_vectors_still_clusters_the_text(corpus, params):
     output = run_stage("cluster", corpus, params, {"topics": StageOutput()})
     assert any(message.startswith("topic-vector clustering skipped") for message in output.messages)
-    assert set(output.tables["cluster_k_selection"]["space"]) == {"tfidf"}
-    assert set(output.tables["cluster_assignments"]["space"]) == {"tfidf"}
+    assert set(output.tables["cluster_k_selection"]["space"]) == {"lsa"}
+    assert set(output.tables["cluster_assignments"]["space"]) == {"lsa"}
 
 
 @pytest.mark.parametrize(
     ("k_min", "k_max", "tables", "message"),
     [
-        (2, 10, True, "tfidf: k range cut to 2…4 (5 units)"),
-        (5, 10, False, "tfidf clustering skipped: 5 document units, too few"),
+        (2, 10, True, "lsa: k range cut to 2…4 (5 units)"),
+        (5, 10, False, "lsa clustering skipped: 5 document units, too few"),
     ],
 )
 def test_stage_with_too_few_units_cuts_or_skips(corpus, params, k_min, k_max, tables, message):
@@ -422,3 +425,17 @@ def test_headline_clusters_recover_news_categories(paths, params, corpus):
     assert (scores["nmi"] > 5 * scores["nmi_shuffled"]).all(), scores
     assert (scores["nmi_shuffled"] < 0.03).all()
     assert scores.loc["lsa_kmeans", "ari"] > 0.03 > abs(scores.loc["lsa_kmeans", "ari_shuffled"])
+
+
+def test_near_zero_silhouettes_are_reported_as_no_structure(stage_output):
+    """The paragraphs' best LSA silhouette (about 0.02) does not beat permuted copies: no map of k clusters."""
+    summary = stage_output.tables["cluster_summary"].set_index(["space", "method"])
+    lsa = summary.loc[("lsa", "kmeans")]
+    assert lsa["silhouette"] < 0.05 and not lsa["structure"]
+    assert lsa["silhouette"] < lsa["silhouette_null_max"] + 0.01
+    # Topic vectors of short paragraphs are nearly pure: that is structure, of the topic model.
+    assert summary.loc[("topic", "kmeans"), "structure"]
+    assert any(
+        message.startswith("no cluster structure in lsa/kmeans")
+        for message in stage_output.messages
+    )

@@ -153,6 +153,14 @@ def check_values(settings: Any, source: str) -> list[str]:
             f"{source} [cluster] min_df = {min_df!r}: a share must be at most 1.0 "
             "(or give a whole number of units)"
         )
+    cluster = settings.cluster
+    if cluster.map_space not in cluster.spaces:
+        problems.append(
+            f"{source} [cluster] map_space = {cluster.map_space!r}: the map shows a clustered "
+            f"space; choose one of spaces = {list(cluster.spaces)} or add it there"
+        )
+    if not settings.compare.by:
+        problems.append(f"{source} [compare] by = []: give at least one column, e.g. [\"level\"]")
     alpha = settings.topics.alpha
     if not isinstance(alpha, str) and alpha <= 0:
         problems.append(f"{source} [topics] alpha = {alpha!r}: a number must be greater than 0")

@@ -177,6 +177,19 @@ class ClusterSettings:
         k-means restarts (seed = ``[analysis] seed``).
     top_n : int
         Distinctive terms listed per cluster.
+    spaces : tuple of str
+        Spaces clustered: ``lsa`` (TF-IDF reduced by TruncatedSVD to
+        ``lsa_components`` dimensions and normalised; the best on the labelled
+        bench corpora), ``tfidf`` (the sparse rows) and ``topic`` (topic
+        proportions, when topics were fitted).
+    lsa_components : int
+        Dimensions of the LSA space (at most units − 1).
+    null_permutations : int
+        Column-permuted copies of a space clustered at the chosen k as the
+        no-structure reference (0 = no check).
+    structure_margin : float
+        The chosen k's silhouette must exceed every reference silhouette by
+        this much for the clusters to count as structure.
     map_space, map_method, map_projection : str
         Clustering shown in the map and spread figures and its 2-D projection.
     dendrogram_linkage : str
@@ -191,7 +204,11 @@ class ClusterSettings:
     sublinear_tf: bool = True
     n_init: int = field(default=10, metadata=_range(1))
     top_n: int = field(default=10, metadata=_range(1))
-    map_space: Literal["tfidf", "topic"] = "tfidf"
+    spaces: tuple[Literal["lsa", "tfidf", "topic"], ...] = ("lsa", "topic")
+    lsa_components: int = field(default=100, metadata=_range(2))
+    null_permutations: int = field(default=3, metadata=_range(0, 100))
+    structure_margin: float = field(default=0.01, metadata=_range(0, 1))
+    map_space: Literal["lsa", "tfidf", "topic"] = "lsa"
     map_method: Literal["kmeans", "ward"] = "kmeans"
     map_projection: Literal["tsne", "svd"] = "tsne"
     dendrogram_linkage: Literal["average", "complete", "single", "ward"] = "average"

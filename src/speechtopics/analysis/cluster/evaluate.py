@@ -10,24 +10,7 @@ import pandas as pd
 
 from ..vectors import tfidf_matrix
 from .partition import agreement_scores, cluster_labels
-from .spaces import single_threaded
-
-
-@single_threaded
-def lsa_matrix(matrix: Any, n_components: int, random_state: int) -> np.ndarray:
-    """TruncatedSVD of a TF-IDF matrix, rows L2-normalised again (latent semantic analysis; any grain).
-
-    ``n_components`` is lowered to ``min(n_rows, n_columns) - 1`` when larger.
-    """
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.preprocessing import normalize
-
-    n_components = max(1, min(int(n_components), min(matrix.shape) - 1))
-    reduced = TruncatedSVD(
-        n_components=n_components, algorithm="randomized", n_iter=7, random_state=random_state
-    ).fit_transform(matrix)
-    return normalize(reduced)
-
+from .spaces import lsa_matrix, single_threaded
 
 EVALUATION_METHODS: tuple[str, ...] = ("tfidf_kmeans", "lsa_kmeans", "lsa_ward")
 
@@ -42,6 +25,7 @@ def evaluate_against_labels(
     min_df: int | float = 2,
     lsa_components: int = 100,
     methods: Sequence[str] = EVALUATION_METHODS,
+    silhouettes: bool = False,
 ) -> pd.DataFrame:
     """How well clustering recovers known classes of texts (any grain; e.g. labelled headlines).
 
@@ -66,6 +50,10 @@ def evaluate_against_labels(
         (TF-IDF → TruncatedSVD → L2-normalised → k-means), ``lsa_ward`` (the
         same reduced rows, Ward linkage; memory grows with the square of the
         number of texts).
+    silhouettes : bool
+        Also score each partition by its mean silhouette, and the same
+        method at the same k on a column-permuted copy of the space (the
+        no-structure reference of :mod:`.structure`).
 
     Returns
     -------
@@ -73,7 +61,8 @@ def evaluate_against_labels(
         One row per method: ``method``, ``n_texts``, ``n_terms``, ``k``,
         ``nmi``, ``ari`` and ``nmi_shuffled`` / ``ari_shuffled`` (the same
         clusters scored against a seeded permutation of the labels: the
-        chance level).
+        chance level); with ``silhouettes``, ``silhouette``,
+        ``silhouette_labels`` (of the known classes) and ``silhouette_null``.
     """
     matrix, terms = tfidf_matrix(token_lists, min_df=min_df, sublinear_tf=True)
     labels = list(labels)
@@ -84,25 +73,41 @@ def evaluate_against_labels(
     rows = []
     for method in methods:
         if method == "tfidf_kmeans":
-            predicted = cluster_labels(matrix, "kmeans", k, random_state, n_init)
+            space, algorithm = matrix, "kmeans"
         elif method in ("lsa_kmeans", "lsa_ward"):
             if reduced is None:
                 reduced = lsa_matrix(matrix, lsa_components, random_state)
-            predicted = cluster_labels(reduced, method.split("_")[1], k, random_state, n_init)
+            space, algorithm = reduced, method.split("_")[1]
         else:
             raise ValueError(f"method must be one of {EVALUATION_METHODS}, not {method!r}")
+        predicted = cluster_labels(space, algorithm, k, random_state, n_init)
         scores = agreement_scores(labels, predicted)
         chance = agreement_scores(shuffled, predicted)
-        rows.append(
-            {
-                "method": method,
-                "n_texts": len(labels),
-                "n_terms": len(terms),
-                "k": k,
-                "nmi": scores["nmi"],
-                "ari": scores["ari"],
-                "nmi_shuffled": chance["nmi"],
-                "ari_shuffled": chance["ari"],
-            }
-        )
+        row = {
+            "method": method,
+            "n_texts": len(labels),
+            "n_terms": len(terms),
+            "k": k,
+            "nmi": scores["nmi"],
+            "ari": scores["ari"],
+            "nmi_shuffled": chance["nmi"],
+            "ari_shuffled": chance["ari"],
+        }
+        if silhouettes:
+            row.update(_silhouettes(space, algorithm, k, labels, predicted, random_state, n_init))
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _silhouettes(space, algorithm, k, labels, predicted, random_state, n_init) -> dict:
+    """Silhouette of the partition, of the known classes and of the no-structure reference."""
+    from sklearn.metrics import silhouette_score
+
+    from .structure import null_silhouettes
+
+    null = null_silhouettes(space, algorithm, k, random_state, n_init, n_permutations=1)
+    return {
+        "silhouette": float(silhouette_score(space, predicted)),
+        "silhouette_labels": float(silhouette_score(space, labels)),
+        "silhouette_null": float(null[0]),
+    }

@@ -77,6 +77,22 @@ class ClusterSpace:
         )
 
 
+@single_threaded
+def lsa_matrix(matrix: Any, n_components: int, random_state: int) -> np.ndarray:
+    """TruncatedSVD of a TF-IDF matrix, rows L2-normalised again (latent semantic analysis; any grain).
+
+    ``n_components`` is lowered to ``min(n_rows, n_columns) - 1`` when larger.
+    """
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    n_components = max(1, min(int(n_components), min(matrix.shape) - 1))
+    reduced = TruncatedSVD(
+        n_components=n_components, algorithm="randomized", n_iter=7, random_state=random_state
+    ).fit_transform(matrix)
+    return normalize(reduced)
+
+
 def clusterable_units(units: pd.DataFrame, min_tokens: int = 1) -> pd.DataFrame:
     """Units with at least ``min_tokens`` tokens (any grain), in corpus order.
 
@@ -115,6 +131,18 @@ def tfidf_space(
     return ClusterSpace(
         "tfidf", kept.loc[nonzero, "unit_id"].tolist(), matrix[np.flatnonzero(nonzero)], terms
     )
+
+
+def lsa_space(tfidf: ClusterSpace, n_components: int, random_state: int) -> ClusterSpace:
+    """The LSA space: the TF-IDF rows reduced by TruncatedSVD and L2-normalised (:func:`lsa_matrix`).
+
+    Fewer dimensions than units and terms are kept (``min(units, terms) - 1`` at most).
+    """
+    if tfidf.n_units < 3 or not tfidf.terms:
+        return ClusterSpace("lsa", [], np.zeros((0, 1)), [])
+    reduced = lsa_matrix(tfidf.matrix, n_components, random_state)
+    dimensions = [f"lsa_{i + 1}" for i in range(reduced.shape[1])]
+    return ClusterSpace("lsa", list(tfidf.unit_ids), reduced, dimensions)
 
 
 def topic_space(doc_topic: pd.DataFrame, unit_ids: Iterable[str]) -> ClusterSpace:
@@ -203,15 +231,22 @@ def build_spaces(
     min_tokens: int = 1,
     min_df: int | float = 1,
     sublinear_tf: bool = True,
+    lsa_components: int = 0,
+    random_state: int = 0,
 ) -> dict[str, ClusterSpace]:
-    """The spaces to cluster a grain's units in: ``tfidf`` always, ``topic`` when ``doc_topic`` is given.
+    """The spaces to cluster a grain's units in.
 
-    The topic space holds the units of the TF-IDF space that have a topic
-    vector, so the two spaces cluster the same paragraphs where they can.
+    ``tfidf`` always (it also describes the clusters of every space),
+    ``lsa`` when ``lsa_components`` is positive, ``topic`` when
+    ``doc_topic`` is given. The LSA and topic spaces hold the units of the
+    TF-IDF space (those with a topic vector, for the topic space), so the
+    spaces cluster the same paragraphs where they can.
     """
     spaces = {
         "tfidf": tfidf_space(units, min_tokens=min_tokens, min_df=min_df, sublinear_tf=sublinear_tf)
     }
+    if lsa_components > 0:
+        spaces["lsa"] = lsa_space(spaces["tfidf"], lsa_components, random_state)
     if doc_topic is not None and not doc_topic.empty:
         spaces["topic"] = topic_space(doc_topic, spaces["tfidf"].unit_ids)
     return spaces

@@ -17,7 +17,9 @@ from ...analysis.cluster.partition import (
 )
 from ...analysis.cluster.spaces import build_spaces
 from ...analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from ...analysis.cluster.structure import structure_table
 from ...plots import cluster as plots
+from ...plots.compare import note_figure
 from ..stage import StageInputs, StageOutput
 
 
@@ -55,13 +57,18 @@ def _spaces(output: StageOutput, units, inputs: StageInputs) -> dict:
     """The spaces to cluster in, with a message for every unit or space left out."""
     settings = inputs.settings.cluster
     doc_topic = _upstream_doc_topic(inputs.upstream)
-    if doc_topic is None:
+    if doc_topic is None and "topic" in settings.spaces:
         output.messages.append(
-            "topic-vector clustering skipped: the topics stage gave no doc_topic; "
-            "TF-IDF clustering only"
+            "topic-vector clustering skipped: the topics stage gave no doc_topic"
         )
     spaces = build_spaces(
-        units, doc_topic, settings.min_tokens, settings.min_df, settings.sublinear_tf
+        units,
+        doc_topic if "topic" in settings.spaces else None,
+        settings.min_tokens,
+        settings.min_df,
+        settings.sublinear_tf,
+        lsa_components=settings.lsa_components if "lsa" in settings.spaces else 0,
+        random_state=inputs.settings.analysis.seed,
     )
     if "topic" in spaces and spaces["topic"].n_units < spaces["tfidf"].n_units:
         output.messages.append(
@@ -75,7 +82,7 @@ def _spaces(output: StageOutput, units, inputs: StageInputs) -> dict:
             f"{left_out} of {len(units)} {settings.grain} units left out of clustering "
             f"(fewer than {settings.min_tokens} tokens or no term above min_df); cluster -1"
         )
-    for name in list(spaces):
+    for name in [name for name in spaces if name in settings.spaces]:
         space = spaces[name]
         ks = k_range(settings.k_min, settings.k_max, space.n_units)
         if not ks:
@@ -91,13 +98,37 @@ def _spaces(output: StageOutput, units, inputs: StageInputs) -> dict:
     return spaces
 
 
+def _structure_messages(output: StageOutput, structure: pd.DataFrame) -> None:
+    """One message per clustering whose silhouette does not beat the no-structure reference."""
+    for row in structure[~structure["structure"].astype(bool)].itertuples(index=False):
+        output.messages.append(
+            f"no cluster structure in {row.space}/{row.method}: the best silhouette "
+            f"{row.silhouette:.3f} (k = {row.k}) does not beat column-permuted copies "
+            f"({row.silhouette_null_max:.3f}); its {row.k} clusters are an arbitrary partition"
+        )
+
+
+def _no_structure_figures(output: StageOutput, row) -> None:
+    """The map and spread figures replaced by a sentence: there is no cluster structure to draw."""
+    note = (
+        f"{row.space} 空间 {row.method}：最佳轮廓系数 {row.silhouette:.3f}（k = {row.k}）"
+        f"不高于把每个词在段落间随机打乱后的参照值 {row.silhouette_null_max:.3f}，"
+        f"这 {row.k} 个聚类只是任意划分，不画出。"
+    )
+    for name in ("cluster_map", "cluster_spread"):
+        output.add_figure(name, note_figure("没有聚类结构", note, width=9.0))
+
+
 def cluster_stage(inputs: StageInputs) -> StageOutput:
     """The ``cluster`` stage: paragraph clusters in TF-IDF and topic space, and the speech dendrogram.
 
     Tables: ``cluster_k_selection``, ``cluster_assignments``,
-    ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary``,
-    ``cluster_speech_linkage``. Figures: ``cluster_silhouette``,
-    ``cluster_map``, ``cluster_spread``, ``speech_dendrogram``.
+    ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary`` (with
+    ``silhouette_null_max`` and ``structure``: whether the chosen k beats
+    column-permuted copies of the space), ``cluster_speech_linkage``.
+    Figures: ``cluster_silhouette``, ``cluster_map``, ``cluster_spread``
+    (a sentence instead of clusters when the shown clustering has no
+    structure), ``speech_dendrogram``.
     """
     output = StageOutput()
     corpus, settings = inputs.corpus, inputs.settings.cluster
@@ -106,22 +137,39 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     _speech_dendrogram(output, corpus, settings, titles)
     units = corpus.at_grain(settings.grain)
     spaces = _spaces(output, units, inputs)
-    if not spaces:
+    clustered = {name: spaces[name] for name in settings.spaces if name in spaces}
+    if not clustered:
         return output
 
-    selection = k_selection_table(spaces, settings.k_min, settings.k_max, seed, settings.n_init)
-    assignments = cluster_assignments(units, spaces, chosen_k(selection), seed, settings.n_init)
+    selection = k_selection_table(clustered, settings.k_min, settings.k_max, seed, settings.n_init)
+    structure = structure_table(
+        clustered,
+        selection,
+        seed,
+        settings.n_init,
+        settings.null_permutations,
+        settings.structure_margin,
+    )
+    assignments = cluster_assignments(units, clustered, chosen_k(selection), seed, settings.n_init)
     top_terms = cluster_top_terms(spaces["tfidf"], assignments, settings.top_n)
     spread = cluster_spread(assignments)
     output.tables["cluster_k_selection"] = selection
     output.tables["cluster_assignments"] = assignments
     output.tables["cluster_top_terms"] = top_terms
     output.tables["cluster_spread"] = spread
-    output.tables["cluster_summary"] = cluster_summary(assignments, selection)
-
-    map_space = settings.map_space if settings.map_space in spaces else "tfidf"
+    output.tables["cluster_summary"] = cluster_summary(assignments, selection).merge(
+        structure[["space", "method", "silhouette_null_max", "structure"]],
+        on=["space", "method"],
+        how="left",
+    )
+    _structure_messages(output, structure)
+    map_space = settings.map_space if settings.map_space in clustered else next(iter(clustered))
     map_method = settings.map_method
     output.add_figure("cluster_silhouette", plots.plot_silhouette(selection))
+    shown = structure[(structure["space"] == map_space) & (structure["method"] == map_method)]
+    if len(shown) and not bool(shown["structure"].iloc[0]):
+        _no_structure_figures(output, shown.iloc[0])
+        return output
     output.add_figure(
         "cluster_map",
         plots.plot_cluster_map(
