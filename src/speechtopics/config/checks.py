@@ -160,7 +160,7 @@ def check_values(settings: Any, source: str) -> list[str]:
             f"space; choose one of spaces = {list(cluster.spaces)} or add it there"
         )
     if not settings.compare.by:
-        problems.append(f"{source} [compare] by = []: give at least one column, e.g. [\"level\"]")
+        problems.append(f'{source} [compare] by = []: give at least one column, e.g. ["level"]')
     alpha = settings.topics.alpha
     if not isinstance(alpha, str) and alpha <= 0:
         problems.append(f"{source} [topics] alpha = {alpha!r}: a number must be greater than 0")
