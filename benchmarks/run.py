@@ -27,6 +27,12 @@ Rows (the command behind each row is printed under the table):
    ``jieba.Tokenizer().lcut`` over the same texts (the bundled speeches,
    xi-speeches-2020, online-shopping-10cats), setup left out; plus what
    ``segment_speech`` (paragraph units) adds per million characters.
+6. **Clustering quality** (its own table, printed last): NMI and ARI, mean ±
+   sd over seeds, of ``tfidf_kmeans``, ``lsa_kmeans`` and ``lsa_ward`` on
+   thucnews-titles and online-shopping-10cats against their known classes,
+   with the chance level and the silhouette against a column-permuted copy
+   (``benchmarks/cluster_quality.py``); the best method is the ``[cluster]``
+   default.
 
 Run::
 
@@ -50,7 +56,7 @@ from pathlib import Path
 import psutil
 from _common import BENCH_DIR, BENCHMARKS_DIR, DATASETS, median, read_texts, run_child
 
-SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean")
+SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean", "cluster")
 SCALING_DATASET = "online-shopping-10cats"
 
 
@@ -502,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cluster-quality",
         action="store_true",
-        help="also run benchmarks/cluster_quality.py (clustering NMI/ARI on THUCNews headlines)",
+        help="same as adding 'cluster' to --only (clustering NMI/ARI on the labelled corpora)",
     )
     args = parser.parse_args(argv)
     if not BENCH_DIR.exists():
@@ -538,12 +544,24 @@ def main(argv: list[str] | None = None) -> int:
     print("commands behind the rows:")
     for row in rows:
         print(f"- {row.name}: {row.command}")
-    if args.cluster_quality:
-        import subprocess
-
+    if "cluster" in args.only or args.cluster_quality:
         print()
-        subprocess.run([sys.executable, _script("cluster_quality.py")], check=False)
+        print(cluster_quality_report(args.quick))
     return 0
+
+
+def cluster_quality_report(quick: bool) -> str:
+    """The table of ``benchmarks/cluster_quality.py`` (2 seeds × 1,000 texts with ``--quick``)."""
+    import subprocess
+
+    command = [sys.executable, _script("cluster_quality.py")]
+    if quick:
+        command += ["--seeds", "1", "2", "--sample", "1000"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    shown = " ".join(["benchmarks/cluster_quality.py", *command[2:]])
+    if result.returncode != 0:
+        return f"clustering quality: {shown} failed:\n{result.stderr.strip()[-2000:]}"
+    return f"{result.stdout.rstrip()}\ncommand: {shown}"
 
 
 if __name__ == "__main__":
