@@ -243,3 +243,20 @@ def test_the_suggest_command(capsys, tmp_path):
     assert "candidates for 三服务 by pmi" in out and "nothing was added to themes.toml" in out
     assert out.count("【") >= 5
     assert main(["suggest", "不存在", "--out", str(tmp_path)]) == 2
+
+
+def test_the_public_functions(tmp_path):
+    import speechtopics as st
+
+    assert {"compare", "suggest"} <= set(st.__all__)
+    comparison = st.compare("县", "市", by="level", out=tmp_path)
+    assert (comparison.label_a, comparison.doc_ids_a, comparison.doc_ids_b) == (
+        "level=县",
+        ["002", "003"],
+        ["001"],
+    )
+    assert comparison.topics.empty  # no run in tmp_path: no topic shares to compare
+    by_ids = st.compare("002,003", ["001"], out=tmp_path)
+    pd.testing.assert_frame_equal(by_ids.keyness, comparison.keyness)
+    table = st.suggest("三服务", out=tmp_path, method="pmi", top_n=3)
+    assert list(table["rank"]) == [1, 2, 3] and (table["method"] == "pmi").all()
