@@ -17,7 +17,12 @@ from speechtopics.analysis.compare.effects import (
     theme_values,
 )
 from speechtopics.analysis.compare.groups import compare_groups, doc_ids_of_group
-from speechtopics.analysis.compare.trends import benjamini_hochberg, term_trends, year_curve
+from speechtopics.analysis.compare.trends import (
+    benjamini_hochberg,
+    early_late_split,
+    term_trends,
+    year_curve,
+)
 from speechtopics.analysis.features import keyness
 from speechtopics.analysis.themes.phrases import ThemeMatcher
 from speechtopics.analysis.themes.rates import theme_rates_by_speech
@@ -163,6 +168,14 @@ def test_term_trends_find_a_rising_word():
     assert top["term"] == "改革" and top["direction"] == "rising"
     assert top["ci_low"] > 0 and top["log2_ratio"] > 1
     assert table.iloc[-1]["term"] == "工作" and table.iloc[-1]["slope_per_year"] < 0
+
+
+def test_the_median_year_sides_with_neither_half():
+    early, late = early_late_split(np.array([2010, 2012, 2012, 2012, 2014]))
+    assert early.tolist() == [True, False, False, False, False]
+    assert late.tolist() == [False, False, False, False, True]
+    early, late = early_late_split(np.array([2020, 2020, 2021]))
+    assert early.tolist() == [True, True, False] and late.tolist() == [False, False, True]
 
 
 def test_benjamini_hochberg_by_hand():

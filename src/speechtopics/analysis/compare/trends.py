@@ -157,8 +157,9 @@ def term_trends(
     the year across speeches (each speech one observation), with an HC3
     standard error, a t-test and Benjamini–Hochberg q-values over all the
     terms tested; and, as a plain effect size, the log2 ratio of its pooled
-    rate in the later years (after the median year) to the earlier years
-    (a zero count taken as 0.5).
+    rate in the years after the median year to the years before it (a zero
+    count taken as 0.5; see :func:`early_late_split`). The slope and the
+    ratio can disagree when use peaks in the middle years.
 
     Parameters
     ----------
@@ -219,16 +220,31 @@ def term_trends(
     return table.reset_index(drop=True)[TERM_TREND_COLUMNS]
 
 
-def _early_late(counts, token_lists: Sequence[Sequence[str]], year: np.ndarray) -> pd.DataFrame:
-    """Pooled rates per 1k in the years up to the median and after it, and their log2 ratio."""
-    late = year > np.median(year)
+def early_late_split(year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Speeches before and after the median year (boolean masks).
+
+    Speeches of the median year itself are left out, so that a year holding
+    many speeches does not decide both sides; when a side would be empty
+    (the median is the first or the last year), the median year joins the
+    other side.
+    """
+    middle = np.median(year)
+    early, late = year < middle, year > middle
+    if not early.any():
+        early = year <= middle
     if not late.any():
-        late = year >= np.median(year)
+        late = year >= middle
+    return early, late
+
+
+def _early_late(counts, token_lists: Sequence[Sequence[str]], year: np.ndarray) -> pd.DataFrame:
+    """Pooled rates per 1k before and after the median year, and their log2 ratio."""
+    early, late = early_late_split(year)
     totals = np.asarray([len(tokens) for tokens in token_lists], dtype=float)
     counts = sparse.csr_matrix(counts)
-    early_counts = np.asarray(counts[~late].sum(axis=0)).ravel()
+    early_counts = np.asarray(counts[early].sum(axis=0)).ravel()
     late_counts = np.asarray(counts[late].sum(axis=0)).ravel()
-    early_total = max(totals[~late].sum(), 1.0)
+    early_total = max(totals[early].sum(), 1.0)
     late_total = max(totals[late].sum(), 1.0)
     early_rate = np.where(early_counts > 0, early_counts, 0.5) / early_total
     late_rate = np.where(late_counts > 0, late_counts, 0.5) / late_total
