@@ -319,9 +319,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if table.empty:
         _print(f"no candidate for {args.theme} (the corpus may be too small; try --method pmi)")
         return EXIT_OK
+    method = table["method"].iloc[0]
+    score = "cosine similarity" if method == "word2vec" else "PMI in bits"
     _print(
-        f"candidates for {args.theme} by {table['method'].iloc[0]} "
-        "(score: PMI in bits, or cosine similarity); nothing was added to themes.toml"
+        f"candidates for {args.theme} by {method} (score: {score}); "
+        "nothing was added to themes.toml"
     )
     for row in table.itertuples(index=False):
         _print(

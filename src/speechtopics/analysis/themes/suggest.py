@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -165,16 +165,32 @@ def word2vec_candidates(model, terms: Sequence[str], *, top_n: int = 20) -> pd.D
 
 
 def example_lines(
-    units: Sequence[Unit], candidate: str, terms: Sequence[str], lines: int = 2, window: int = 15
+    units: Sequence[Unit],
+    candidate: str,
+    terms: Sequence[str],
+    lines: int = 2,
+    window: int = 15,
+    unit_tokens: Mapping[str, Sequence[str]] | None = None,
 ) -> list[str]:
-    """``doc_id: left【candidate】right`` lines, those with a theme term nearby first."""
+    """``doc_id: left【candidate】right`` lines.
+
+    Lines from paragraphs where the candidate is a token come first (with
+    ``unit_tokens``; the string may also sit inside a longer word, 紧【紧抓】),
+    then those with a theme term nearby, then one per speech in turn.
+    """
     found = kwic(units, candidate, window=window)
     if found.empty:
         return []
     context = (found["left"] + found["right"]).astype(str)
     near = context.map(lambda text: any(term in text for term in terms))
-    found = found.assign(_near=~near, _nth=found.groupby("doc_id").cumcount())
-    found = found.sort_values(["_near", "_nth", "doc_id", "char_offset"], kind="mergesort")
+    if unit_tokens is None:
+        as_token = pd.Series(True, index=found.index)
+    else:
+        as_token = found["unit_id"].map(lambda u: candidate in unit_tokens.get(u, ()))
+    found = found.assign(
+        _word=~as_token.astype(bool), _near=~near, _nth=found.groupby("doc_id").cumcount()
+    )
+    found = found.sort_values(["_word", "_near", "_nth", "doc_id", "char_offset"], kind="mergesort")
     return [
         f"{row.doc_id}: {row.left}【{row.keyword}】{row.right}"
         for row in found.head(lines).itertuples()
@@ -205,6 +221,7 @@ def suggest_terms(
     epochs: int = 10,
     kwic_window: int = 15,
     model=None,
+    unit_tokens: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Candidate terms for one theme from the corpus (sentence grain), with example lines.
 
@@ -227,6 +244,9 @@ def suggest_terms(
         Characters of context in the example lines.
     model : gensim Word2Vec, optional
         A model already trained on ``sentences`` (several themes share one).
+    unit_tokens : mapping, optional
+        ``unit_id -> tokens`` (``corpus.tokens``): example lines where the
+        candidate is a word of its own come first.
 
     Returns
     -------
@@ -256,7 +276,10 @@ def suggest_terms(
         found["cooccurrences"] = found["candidate"].map(shared).fillna(0).astype("int64")
     rows = []
     for rank, record in enumerate(found.to_dict("records"), start=1):
-        lines = example_lines(units, record["candidate"], terms, 2, kwic_window) + ["", ""]
+        lines = example_lines(units, record["candidate"], terms, 2, kwic_window, unit_tokens) + [
+            "",
+            "",
+        ]
         rows.append(
             {
                 "theme": theme.name,
@@ -349,4 +372,5 @@ def suggest_in_corpus(
         window=section.window,
         epochs=section.epochs,
         kwic_window=settings.themes.kwic_window,
+        unit_tokens=corpus.tokens,
     )

@@ -194,6 +194,7 @@ def suggest_stage(inputs: StageInputs) -> StageOutput:
                 method=method,
                 top_n=section.top_n,
                 model=model,
+                unit_tokens=corpus.tokens,
                 **options,
             )
         )
