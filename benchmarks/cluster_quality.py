@@ -21,7 +21,7 @@ The best method per dataset (highest mean NMI) is marked.
 
 Run::
 
-    .venv/bin/python benchmarks/cluster_quality.py                    # 5 seeds × 3,000 texts
+    .venv/bin/python benchmarks/cluster_quality.py                    # 5 seeds × 10,000 texts
     .venv/bin/python benchmarks/cluster_quality.py --seeds 1 2 --sample 1000
 """
 
@@ -119,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--sample", type=int, default=3000, help="texts per seed")
+    parser.add_argument("--sample", type=int, default=10000, help="texts per seed")
     parser.add_argument("--n-init", type=int, default=10, help="k-means restarts")
     parser.add_argument("--lsa-components", type=int, default=100, help="TruncatedSVD dimensions")
     parser.add_argument(
-        "--ward-max", type=int, default=5000, help="skip Ward above this many texts per sample"
+        "--ward-max", type=int, default=10000, help="skip Ward above this many texts per sample"
     )
     parser.add_argument("--csv", type=Path, help="also write every seed's scores to this file")
     args = parser.parse_args(argv)

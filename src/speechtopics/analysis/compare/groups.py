@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ...config import Settings
+from ...corpus.model import Corpus
 from ...text.segment import Unit
 from ..features import keyness
 from ..themes.kwic import kwic
@@ -286,8 +288,8 @@ def doc_ids_of_group(speeches: pd.DataFrame, by: str, group: str) -> list[str]:
 
 
 def compare_in_corpus(
-    corpus,
-    settings,
+    corpus: Corpus,
+    settings: Settings,
     doc_ids_a: Sequence[str],
     doc_ids_b: Sequence[str],
     *,

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ...config import Settings
+from ...corpus.model import Corpus
 from ...text.lexicon import Theme
 from ...text.segment import Unit
 from .kwic import kwic
@@ -349,7 +351,11 @@ def cooccurrence_edges(
 
 
 def suggest_in_corpus(
-    corpus, settings, theme_name: str, method: str | None = None, top_n: int | None = None
+    corpus: Corpus,
+    settings: Settings,
+    theme_name: str,
+    method: str | None = None,
+    top_n: int | None = None,
 ) -> pd.DataFrame:
     """:func:`suggest_terms` for the theme named ``theme_name`` (name or label) of a loaded corpus.
 
