@@ -30,6 +30,7 @@ from ..io import (
 from .cache import compute_stage, corpus_key, stage_key
 from .history import snapshot_previous_run
 from .manifest import write_manifest
+from .progress import fit_progress
 from .stage import RunSummary, StageOutput
 from .stages import STAGE_NAMES, STAGES, stages_needed, stages_to_run
 
@@ -179,7 +180,8 @@ def _run_locked(
         recompute = stage.name in rerun or (force and not selected)
         if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
             echo(f"[{stage.name}] computing …")
-        output, status = call_cached(cached_stage, *args, force=recompute)
+        with fit_progress(stage.name, echo if progress else None):
+            output, status = call_cached(cached_stage, *args, force=recompute)
         outputs[stage.name] = output
         written = write_outputs(paths, output, summary)
         summary.messages.extend(f"[{stage.name}] {message}" for message in output.messages)

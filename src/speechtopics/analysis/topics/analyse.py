@@ -30,6 +30,7 @@ from .describe import (
     topic_labels,
     topic_words_table,
 )
+from .engines import FitOptions
 from .ensemble import EnsembleLda, TopicEnsemble
 from .fit import topic_units
 from .seeded import SeededLda, seed_terms
@@ -97,12 +98,11 @@ def _k_values(training: _Training, settings: TopicSettings, results: TopicResult
     return k_values
 
 
-def _fit_options(settings: TopicSettings) -> dict:
+def _fit_options(settings: TopicSettings, engine: str | None = None) -> dict:
+    """Keyword arguments of the ensemble estimators: seeds, fit options, workers."""
     return {
         "random_states": settings.seeds,
-        "passes": settings.passes,
-        "iterations": settings.iterations,
-        "alpha": settings.alpha,
+        "options": FitOptions.from_settings(settings, engine),
         "n_jobs": settings.n_jobs,
     }
 
@@ -120,10 +120,13 @@ def _labelled_stability(stability: pd.DataFrame, labels: list[str]) -> pd.DataFr
 def _choose_k(training: _Training, k_values, settings: TopicSettings, results) -> int:
     sweep = KSweep(
         k_values,
+        settings.seeds[: settings.sweep_seeds],
+        grid_points=settings.sweep_points,
         top_n=settings.top_n,
         holdout_fraction=settings.holdout_fraction,
         split_random_state=settings.split_seed,
-        **_fit_options(settings),
+        options=FitOptions.from_settings(settings).scaled(settings.sweep_share),
+        n_jobs=settings.n_jobs,
     ).fit(training.token_lists, training.dictionary)
     results.tables["topic_k_sweep"] = sweep.scores_
     results.tables["topic_k_summary"] = sweep.summary_
@@ -135,9 +138,10 @@ def _choose_k(training: _Training, k_values, settings: TopicSettings, results) -
 
 def _report_topics(corpus: Corpus, training: _Training, k: int, settings, results) -> None:
     """The reported (ensemble) topics at K: labels, stability, words and prevalence."""
+    tokens = sum(count for doc in training.bow for _, count in doc)
     model = EnsembleLda(
         k,
-        runs=settings.ensemble_runs,
+        runs=settings.runs_per_seed(tokens),
         **_fit_options(settings),
         **_stability_options(settings),
     ).fit(training.bow, training.dictionary)
@@ -181,7 +185,7 @@ def _seeded_topics(corpus: Corpus, training: _Training, settings, results) -> No
         free_topics=settings.free_topics,
         seed_weight=settings.seed_weight,
         runs=settings.seeded_runs,
-        **_fit_options(settings),
+        **_fit_options(settings, engine="gensim"),
         **_stability_options(settings),
     )
     try:

@@ -15,6 +15,7 @@ import numpy as np
 from gensim.corpora import Dictionary
 
 from ..vectors import Bow
+from .engines import GENSIM_FIT, FitOptions
 from .ensemble import TopicEnsemble, fit_ensemble, infer_doc_topic, set_fitted_attributes
 
 
@@ -123,9 +124,7 @@ def fit_seeded(
     seed_weight: float = 1.0,
     guided: bool = True,
     runs: int = 1,
-    passes: int = 20,
-    iterations: int = 400,
-    alpha: str | float = "symmetric",
+    options: FitOptions = GENSIM_FIT,
     n_jobs: int = 2,
 ) -> TopicEnsemble | None:
     """Seeded (keyword-assisted) LDA: theme topics anchored by their seed words, plus free topics.
@@ -161,9 +160,7 @@ def fit_seeded(
         len(names),
         seeds,
         runs,
-        passes=passes,
-        iterations=iterations,
-        alpha=alpha,
+        options=options,
         eta=eta,
         init_sstats=start,
         fixed=len(kept),
@@ -182,7 +179,7 @@ class SeededLda:
         Themes whose terms seed one topic each.
     random_states : sequence of int
         One ensemble per random state.
-    free_topics, seed_weight, runs, passes, iterations, alpha, n_jobs :
+    free_topics, seed_weight, runs, options, n_jobs :
         See :func:`fit_seeded`.
     top_n, stability_threshold :
         As for :class:`~speechtopics.analysis.topics.ensemble.EnsembleLda`.
@@ -202,9 +199,7 @@ class SeededLda:
         free_topics: int,
         seed_weight: float,
         runs: int,
-        passes: int,
-        iterations: int,
-        alpha: str | float,
+        options: FitOptions,
         top_n: int,
         stability_threshold: float,
         n_jobs: int,
@@ -214,9 +209,7 @@ class SeededLda:
         self.free_topics = free_topics
         self.seed_weight = seed_weight
         self.runs = runs
-        self.passes = passes
-        self.iterations = iterations
-        self.alpha = alpha
+        self.options = options
         self.top_n = top_n
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
@@ -237,9 +230,7 @@ class SeededLda:
             free_topics=self.free_topics,
             seed_weight=self.seed_weight,
             runs=self.runs,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
+            options=self.options,
             n_jobs=self.n_jobs,
         )
         if ensemble is None:
