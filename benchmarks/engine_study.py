@@ -141,15 +141,17 @@ def gensim_plain(name: str, k: int, seeds: list[int], passes: int) -> dict:
     return {"seconds": [round(s, 2) for s in seconds], **quality(topic_sets, token_lists)}
 
 
-def gensim_project(name: str, k: int, seeds: list[int], passes: int, iterations: int) -> dict:
-    """The project's :func:`fit_lda` (one batch chunk, ``passes``, ``iterations``)."""
+def gensim_project(
+    name: str, k: int, seeds: list[int], passes: int, iterations: int, eta: float | None
+) -> dict:
+    """The project's :func:`fit_lda` (one batch chunk, ``passes``, ``iterations``; ``eta`` None = 1/K)."""
     from speechtopics.topics import fit_lda, vocabulary
 
     token_lists, dictionary, bow, _ = read_units(name)
     seconds, topic_sets = [], []
     for seed in seeds:
         started = cpu_clock()
-        model = fit_lda(bow, dictionary, k, seed, passes=passes, iterations=iterations)
+        model = fit_lda(bow, dictionary, k, seed, passes=passes, iterations=iterations, eta=eta)
         seconds.append(cpu_clock() - started)
         topic_sets.append(top_words_of(model.get_topics(), vocabulary(dictionary)))
     return {"seconds": [round(s, 2) for s in seconds], **quality(topic_sets, token_lists)}
@@ -270,7 +272,14 @@ def tomotopy_topic_word(model) -> np.ndarray:
 
 
 def tomotopy_train(
-    name: str, k: int, seeds: list[int], iters: int, every: int, workers: int, alpha: float | None
+    name: str,
+    k: int,
+    seeds: list[int],
+    iters: int,
+    every: int,
+    workers: int,
+    alpha: float | None,
+    eta: float | None = None,
 ) -> dict:
     """tomotopy fits: time, ll_per_word every ``every`` iterations, quality at each checkpoint.
 
@@ -279,6 +288,8 @@ def tomotopy_train(
     token_lists, dictionary, _, _ = read_units(name)
     vocab = set(dictionary.token2id)
     options = {} if alpha is None else {"alpha": alpha}
+    if eta is not None:
+        options["eta"] = eta
     curves, checkpoints = [], {}
     for seed in seeds:
         model = tomotopy_model(token_lists, vocab, k, seed, **options)
@@ -297,7 +308,13 @@ def tomotopy_train(
     per_checkpoint = {
         str(done): quality(topic_sets, token_lists) for done, topic_sets in checkpoints.items()
     }
-    return {"workers": workers, "alpha": alpha, "curves": curves, "quality": per_checkpoint}
+    return {
+        "workers": workers,
+        "alpha": alpha,
+        "eta": eta,
+        "curves": curves,
+        "quality": per_checkpoint,
+    }
 
 
 def tomotopy_determinism(name: str, k: int, seed: int, iters: int) -> dict:
@@ -495,16 +512,21 @@ def ensemble_curve(
 # --------------------------------------------------------------------------- coherence cost
 
 
-def coherence_time(name: str, k: int, n_fits: int, repeats: int) -> dict:
-    """Seconds of coherence scoring of ``n_fits`` tomotopy fits' top 20 (c_npmi alone, all three)."""
+def coherence_time(name: str, k: int, n_fits: int, repeats: int, iters: int) -> dict:
+    """Seconds of coherence scoring of ``n_fits`` tomotopy fits' top 20 (c_npmi alone, all three).
+
+    Also reports the CPU seconds of those ``iters``-iteration tomotopy fits.
+    """
     from speechtopics.topics import coherence_scores
 
     token_lists, dictionary, _, _ = read_units(name)
     vocab = set(dictionary.token2id)
-    topic_sets = []
+    topic_sets, train_seconds = [], []
     for seed in range(1, n_fits + 1):
         model = tomotopy_model(token_lists, vocab, k, seed)
-        model.train(200, workers=1)
+        started = cpu_clock()
+        model.train(iters, workers=1)
+        train_seconds.append(cpu_clock() - started)
         topic_sets.append(top_words_of(tomotopy_topic_word(model), list(model.used_vocabs)))
     timings = {}
     for measures in (["c_npmi"], ["c_npmi", "c_v", "u_mass"]):
@@ -514,7 +536,15 @@ def coherence_time(name: str, k: int, n_fits: int, repeats: int) -> dict:
             coherence_scores(topic_sets, token_lists, measures)
             values.append(cpu_clock() - started)
         timings["+".join(measures)] = round(statistics.median(values), 2)
-    return {"n_fits": n_fits, "k": k, "median_seconds": timings, "n_units": len(token_lists)}
+    return {
+        "n_fits": n_fits,
+        "k": k,
+        "median_seconds": timings,
+        "n_units": len(token_lists),
+        "tokens_in_vocabulary": int(model.num_words),
+        "tomotopy_iters": iters,
+        "tomotopy_train_seconds_median": round(statistics.median(train_seconds), 2),
+    }
 
 
 # --------------------------------------------------------------------------- command line
@@ -535,6 +565,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--alpha", type=float, default=None)
+    parser.add_argument("--eta", type=float, default=None)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--runs-list", type=int, nargs="+", default=[1, 3, 5])
     parser.add_argument("--engine", choices=["gensim", "tomotopy"], default="tomotopy")
@@ -553,7 +584,7 @@ def run(args: argparse.Namespace) -> dict:
         "prepare": lambda: prepare(args.corpus, args.doc_fraction, 20240601, name),
         "gensim-plain": lambda: gensim_plain(name, args.k, args.seeds, args.passes or 10),
         "gensim-project": lambda: gensim_project(
-            name, args.k, args.seeds, args.passes or 20, args.iterations
+            name, args.k, args.seeds, args.passes or 20, args.iterations, args.eta
         ),
         "gensim-converge": lambda: gensim_converge(
             name, args.k, args.seeds[0], args.passes or 30, args.mode, args.iterations
@@ -562,7 +593,7 @@ def run(args: argparse.Namespace) -> dict:
             name, args.k, args.seeds, args.runs, args.passes or 20, args.iterations, args.n_jobs
         ),
         "tomotopy": lambda: tomotopy_train(
-            name, args.k, args.seeds, args.iters, args.every, args.workers, args.alpha
+            name, args.k, args.seeds, args.iters, args.every, args.workers, args.alpha, args.eta
         ),
         "tomotopy-determinism": lambda: tomotopy_determinism(
             name, args.k, args.seeds[0], args.iters
@@ -583,7 +614,9 @@ def run(args: argparse.Namespace) -> dict:
             if args.engine == "gensim"
             else {"iters": args.iters},
         ),
-        "coherence-time": lambda: coherence_time(name, args.k, args.n_fits, args.repeats),
+        "coherence-time": lambda: coherence_time(
+            name, args.k, args.n_fits, args.repeats, args.iters
+        ),
     }
     return commands[args.command]()
 
