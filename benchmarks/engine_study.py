@@ -323,16 +323,11 @@ def tomotopy_determinism(name: str, k: int, seed: int, iters: int) -> dict:
 
     token_lists, dictionary, _, _ = read_units(name)
     vocab = set(dictionary.token2id)
-    variants = {
-        "w1_a": (1, tp.ParallelScheme.DEFAULT),
-        "w1_b": (1, tp.ParallelScheme.DEFAULT),
-        "w2_default_a": (2, tp.ParallelScheme.DEFAULT),
-        "w2_default_b": (2, tp.ParallelScheme.DEFAULT),
-        "w2_partition_a": (2, tp.ParallelScheme.PARTITION),
-        "w2_partition_b": (2, tp.ParallelScheme.PARTITION),
-        "w2_copy_merge_a": (2, tp.ParallelScheme.COPY_MERGE),
-        "w2_copy_merge_b": (2, tp.ParallelScheme.COPY_MERGE),
-    }
+    schemes = {"default": tp.ParallelScheme.DEFAULT, "partition": tp.ParallelScheme.PARTITION}
+    schemes["copy_merge"] = tp.ParallelScheme.COPY_MERGE
+    variants = {f"w1_{run}": (1, schemes["default"]) for run in "ab"}
+    for label, scheme in schemes.items():
+        variants.update({f"w2_{label}_{run}": (2, scheme) for run in "ab"})
     matrices, seconds, words = {}, {}, {}
     for label, (workers, scheme) in variants.items():
         model = tomotopy_model(token_lists, vocab, k, seed)
@@ -343,15 +338,8 @@ def tomotopy_determinism(name: str, k: int, seed: int, iters: int) -> dict:
         words[label] = top_words_of(matrices[label], list(model.used_vocabs))
     from speechtopics.topics import mean_best_match_jaccard
 
-    pairs = [
-        ("w1_a", "w1_b"),
-        ("w2_default_a", "w2_default_b"),
-        ("w2_partition_a", "w2_partition_b"),
-        ("w2_copy_merge_a", "w2_copy_merge_b"),
-        ("w1_a", "w2_default_a"),
-        ("w1_a", "w2_partition_a"),
-        ("w1_a", "w2_copy_merge_a"),
-    ]
+    pairs = [("w1_a", "w1_b")] + [(f"w2_{label}_a", f"w2_{label}_b") for label in schemes]
+    pairs += [("w1_a", f"w2_{label}_a") for label in schemes]
     return {
         "seconds": seconds,
         "max_abs_diff": {
