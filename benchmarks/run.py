@@ -297,7 +297,7 @@ def bench_sweep(
 
 def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list[Row]:
     """Time and peak RSS of the streamed tokenize → dictionary → bow → LDA chain at each size."""
-    from speechtopics.corpus.stream import iter_tsv_column, resample_texts, write_tsv_texts
+    from streams import iter_tsv_column, resample_texts, write_tsv_texts
 
     source = list(iter_tsv_column(DATASETS[SCALING_DATASET], "text"))
     times: dict[int, list[float]] = {factor: [] for factor in factors}

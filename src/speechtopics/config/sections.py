@@ -151,7 +151,7 @@ class TopicSettings:
     gibbs_iterations: int = field(default=500, metadata=_range(1))
     passes: int = field(default=10, metadata=_range(1))
     iterations: int = field(default=400, metadata=_range(1))
-    tolerance: float = field(default=0.001, metadata=_range(0))
+    tolerance: float = field(default=0.005, metadata=_range(0))
     top_n: int = field(default=20, metadata=_range(1))
     stability_threshold: float = field(default=0.6, metadata=_range(0, 1))
     no_below: int = field(default=2, metadata=_range(1))
@@ -160,7 +160,7 @@ class TopicSettings:
     holdout_fraction: float = field(default=0.2, metadata=_range(0, 1, below=1))
     split_seed: int = field(default=20240601, metadata=_range(0))
     ensemble_runs: int = field(default=10, metadata=_range(1, 1000))
-    ensemble_tokens: int = field(default=300_000, metadata=_range(1))
+    ensemble_tokens: int = field(default=150_000, metadata=_range(1))
     alpha: Literal["symmetric", "asymmetric"] | float = "symmetric"
     free_topics: int = field(default=3, metadata=_range(0))
     seed_weight: float = field(default=2.0, metadata=_range(0))

@@ -287,12 +287,17 @@ def refinement(
     return sorted(sorted(candidates, key=lambda k: (abs(k - best), k))[:most])
 
 
+#: Rounds of refinement after the coarse grid (each fits the K around the current best).
+MAX_REFINEMENTS = 3
+
+
 class KSweep:
     """Choose the number of topics K: a coarse-to-fine seeded sweep, scored and voted on.
 
-    First about ``grid_points`` K spread over ``k_values`` are fitted; then the
-    K between the best one's neighbours; the vote (:func:`choose_k`) runs on
-    every fit. Each fit uses ``options`` (a cheaper share of the reported
+    First about ``grid_points`` K spread over ``k_values`` are fitted; then,
+    while the best K (by the vote of :func:`choose_k` over every fit so far)
+    has unfitted K between it and its fitted neighbours, those are fitted
+    (at most :data:`MAX_REFINEMENTS` rounds). Each fit uses ``options`` (a cheaper share of the reported
     models' iterations is usual).
 
     Parameters
@@ -310,7 +315,7 @@ class KSweep:
     ----------
     scores_ : DataFrame
         One row per (K, seed): coherence, perplexity, stability (:func:`sweep_k`)
-        and ``round`` (1 = the coarse grid, 2 = the refinement).
+        and ``round`` (1 = the coarse grid, 2… = refinements).
     summary_ : DataFrame
         Per K: means, standard deviations, ranks and votes (:func:`k_summary`).
     choice_ : DataFrame
@@ -357,11 +362,14 @@ class KSweep:
 
     def fit(self, token_lists: Sequence[Sequence[str]], dictionary: Dictionary) -> KSweep:
         """Fit and score the coarse grid, then the K around its best."""
-        grid = coarse_grid(self.k_values, self.grid_points)
-        scores = self._sweep(token_lists, dictionary, grid, 1)
-        finer = refinement(self.k_values, grid, int(choose_k(scores)["k"].iloc[0]))
-        if finer:
-            scores = pd.concat([scores, self._sweep(token_lists, dictionary, finer, 2)])
+        fitted = coarse_grid(self.k_values, self.grid_points)
+        scores = self._sweep(token_lists, dictionary, fitted, 1)
+        for search_round in range(2, 2 + MAX_REFINEMENTS):
+            finer = refinement(self.k_values, fitted, int(choose_k(scores)["k"].iloc[0]))
+            if not finer:
+                break
+            scores = pd.concat([scores, self._sweep(token_lists, dictionary, finer, search_round)])
+            fitted = sorted({*fitted, *finer})
         self.scores_ = scores.sort_values(["k", "seed"], kind="stable").reset_index(drop=True)
         self.summary_ = k_summary(self.scores_)
         self.choice_ = choose_k(self.scores_)
