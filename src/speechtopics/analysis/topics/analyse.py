@@ -98,13 +98,10 @@ def _k_values(training: _Training, settings: TopicSettings, results: TopicResult
     return k_values
 
 
-def _fit_options(settings: TopicSettings, engine: str | None = None) -> dict:
+def _fit_options(settings: TopicSettings, seeded: bool = False) -> dict:
     """Keyword arguments of the ensemble estimators: seeds, fit options, workers."""
-    return {
-        "random_states": settings.seeds,
-        "options": FitOptions.from_settings(settings, engine),
-        "n_jobs": settings.n_jobs,
-    }
+    options = FitOptions.seeded(settings) if seeded else FitOptions.from_settings(settings)
+    return {"random_states": settings.seeds, "options": options, "n_jobs": settings.n_jobs}
 
 
 def _stability_options(settings: TopicSettings) -> dict:
@@ -185,7 +182,7 @@ def _seeded_topics(corpus: Corpus, training: _Training, settings, results) -> No
         free_topics=settings.free_topics,
         seed_weight=settings.seed_weight,
         runs=settings.seeded_runs,
-        **_fit_options(settings, engine="gensim"),
+        **_fit_options(settings, seeded=True),
         **_stability_options(settings),
     )
     try:

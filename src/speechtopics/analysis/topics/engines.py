@@ -24,7 +24,7 @@ prior included) and ``alpha_`` — so alignment, averaging and inference
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from gensim.corpora import Dictionary
@@ -34,6 +34,8 @@ from ...config import TopicSettings
 from ..vectors import Bow
 
 ENGINES = ("tomotopy", "gensim")
+#: gensim's step-size decay for the seeded topics (its own default).
+SEEDED_DECAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class FitOptions:
         Early stop (see the module docstring).
     check_every : int
         tomotopy: iterations between two convergence checks.
+    decay : float
+        gensim: each pass moves the topics by a step ``(1 + pass)^-decay``
+        towards the pass's estimate; 0 = full steps (batch variational
+        Bayes). Seeded topics use gensim's 0.5, so the start guided by the
+        seed words keeps its weight for several passes.
     """
 
     engine: str = TopicSettings.engine
@@ -64,12 +71,13 @@ class FitOptions:
     alpha: str | float = TopicSettings.alpha
     tolerance: float = TopicSettings.tolerance
     check_every: int = 50
+    decay: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: TopicSettings, engine: str | None = None) -> FitOptions:
-        """The options of the reported models from the ``[topics]`` settings."""
+    def from_settings(cls, settings: TopicSettings) -> FitOptions:
+        """The options of the sweep and the reported models from the ``[topics]`` settings."""
         return cls(
-            engine=engine or settings.engine,
+            engine=settings.engine,
             iterations=settings.gibbs_iterations,
             passes=settings.passes,
             vb_iterations=settings.iterations,
@@ -77,16 +85,17 @@ class FitOptions:
             tolerance=settings.tolerance,
         )
 
+    @classmethod
+    def seeded(cls, settings: TopicSettings) -> FitOptions:
+        """The options of the seeded theme topics: gensim, with the guided start kept (decay 0.5)."""
+        return replace(cls.from_settings(settings), engine="gensim", decay=SEEDED_DECAY)
+
     def scaled(self, share: float) -> FitOptions:
         """The same options with ``share`` of the iterations and passes (a cheaper search)."""
-        return FitOptions(
-            engine=self.engine,
+        return replace(
+            self,
             iterations=max(self.check_every, int(round(self.iterations * share))),
             passes=max(2, int(round(self.passes * share))),
-            vb_iterations=self.vb_iterations,
-            alpha=self.alpha,
-            tolerance=self.tolerance,
-            check_every=self.check_every,
         )
 
 
@@ -187,7 +196,7 @@ def gensim_model(
     eta: np.ndarray | float | None,
     n_units: int,
 ) -> LdaModel:
-    """An unfitted batch-VB gensim model (step size 1: each pass is a full M-step)."""
+    """An unfitted gensim model, the whole corpus in one chunk (step size: see ``decay``)."""
     alpha = options.alpha
     if isinstance(alpha, str) and alpha not in ("symmetric", "asymmetric"):
         alpha = float(alpha)
@@ -199,7 +208,7 @@ def gensim_model(
         chunksize=max(1, n_units),
         alpha=alpha,
         eta=eta,
-        decay=0.0,
+        decay=options.decay,
         eval_every=None,
         random_state=int(random_state),
         dtype=np.float64,
@@ -229,6 +238,10 @@ def _fit_gensim(
     with threadpool_limits(1):
         previous = model.get_topics()
         while train and done < options.passes:
+            # One pass per call, as pass ``done`` of a single ``update(passes=...)`` call
+            # would run it: the same step size and the counts scaled to the corpus once.
+            model.offset = 1.0 if done == 0 else 2.0
+            model.state.numdocs = 0
             model.update(train, passes=1, chunksize=max(1, len(train)), eval_every=None)
             done += 1
             current = model.get_topics()
@@ -293,4 +306,4 @@ def fit_lda_once(
 
 #: The default options (``[topics]`` defaults), and the same on gensim (seeded topics need it).
 DEFAULT_FIT = FitOptions()
-GENSIM_FIT = FitOptions(engine="gensim")
+GENSIM_FIT = FitOptions(engine="gensim", decay=SEEDED_DECAY)
