@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import warnings
 from dataclasses import replace
 
@@ -40,7 +41,7 @@ from speechtopics.analysis.topics.identity import match_topics
 from speechtopics.analysis.topics.seeded import fit_seeded, seed_terms
 from speechtopics.analysis.topics.select import choose_k, k_summary, sweep_k
 from speechtopics.analysis.vectors import bow_corpus, build_dictionary
-from speechtopics.config import TopicSettings
+from speechtopics.config import PROJECT_ROOT, TopicSettings
 from speechtopics.corpus.load import load
 from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots import setup_cjk_font
@@ -688,3 +689,41 @@ def test_topic_word_frame_is_a_distribution_per_topic(stage):
     again = topic_word_frame(frame.to_numpy() * 3, list(frame.columns), list(frame.index))
     assert list(again.index) == list(frame.index) and list(again.columns) == list(frame.columns)
     assert np.allclose(again.to_numpy(), frame.to_numpy(), rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- growing corpus
+
+
+@pytest.mark.slow
+def test_adding_a_speech_starts_from_the_previous_topics(tmp_path, params):
+    from speechtopics.config import default_paths
+    from speechtopics.pipeline.run import run
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sources = sorted((PROJECT_ROOT / "data" / "raw").glob("*.txt"))
+    for source in sources[:4]:
+        shutil.copy(source, raw)
+    paths = default_paths(params).with_overrides(raw=raw, out=tmp_path / "out")
+    quick = params.updated({"topics": {**SMALL, "refit_above": 0.25}})
+
+    def run_once():
+        summary = run(paths, quick, progress=False, echo=lambda _: None)
+        status = {row["stage"]: row["status"] for row in summary.rows}
+        return summary, status
+
+    first, _ = run_once()
+    choice = (paths.processed / "topic_k_choice.csv").read_bytes()
+    shutil.copy(sources[4], raw)  # one speech of five: 20 % ≤ refit_above
+    grown, status = run_once()
+    assert status["topic_models"] == "recomputed"
+    assert any("topics started from the previous run" in m for m in grown.messages)
+    assert (paths.processed / "topic_k_choice.csv").read_bytes() == choice  # K kept
+    identity = pd.read_csv(paths.processed / "topic_identity.csv")
+    assert (identity["status"] == "matched").all()
+    _, again = run_once()  # nothing changed since: everything from the cache
+    assert set(again.values()) <= {"reused"}
+    for source in sources[:2]:  # two more changed since the last full fit: above the share
+        (raw / source.name).unlink()
+    shrunk, _ = run_once()
+    assert any("topics fitted from scratch" in m for m in shrunk.messages)

@@ -124,6 +124,13 @@ class TopicSettings:
     ensemble_tokens : int
         Above this many tokens, fewer fits per seed (in proportion, at least
         3): larger corpora give stable topics with fewer fits.
+    refit_above : float
+        A rerun after speeches were added, changed or removed keeps K and
+        starts from the previous topics while at most this share of the
+        speeches changed; above it, everything is refitted.
+    warm_weight : float
+        Weight of the previous topics in a warm start (share of an average
+        topic's tokens added as prior pseudo-counts).
     alpha : str or float
         Document–topic prior: ``symmetric``, ``asymmetric`` or a positive number.
     free_topics : int
@@ -161,6 +168,8 @@ class TopicSettings:
     split_seed: int = field(default=20240601, metadata=_range(0))
     ensemble_runs: int = field(default=10, metadata=_range(1, 1000))
     ensemble_tokens: int = field(default=150_000, metadata=_range(1))
+    refit_above: float = field(default=0.2, metadata=_range(0, 1))
+    warm_weight: float = field(default=0.2, metadata=_range(0))
     alpha: Literal["symmetric", "asymmetric"] | float = "symmetric"
     free_topics: int = field(default=3, metadata=_range(0))
     seed_weight: float = field(default=2.0, metadata=_range(0))

@@ -142,8 +142,14 @@ def _fit_tomotopy(
     random_state: int,
     options: FitOptions,
     eta: float,
+    prior: np.ndarray | None = None,
 ) -> LdaFit:
-    """A tomotopy Gibbs fit on the training units (one worker; deterministic for a seed)."""
+    """A tomotopy Gibbs fit on the training units (one worker; deterministic for a seed).
+
+    ``prior`` (K × V pseudo-counts) is added to the topic–word prior of each
+    word as tomotopy's per-word priors: the fit starts out pulled towards
+    those topics (a warm start from a previous run).
+    """
     import tomotopy as tp
 
     vocab = [dictionary[i] for i in range(len(dictionary))]
@@ -159,6 +165,9 @@ def _fit_tomotopy(
         words = _words(bow, vocab)
         if words:
             model.add_doc(words)
+    if prior is not None:
+        for word_id in np.flatnonzero(prior.sum(axis=0) > 0):
+            model.set_word_prior(vocab[word_id], (eta + prior[:, word_id]).tolist())
     done, previous = 0, None
     while done < options.iterations:
         step = min(options.check_every, options.iterations - done)
@@ -170,9 +179,12 @@ def _fit_tomotopy(
         previous = current
     index = np.array([dictionary.token2id[word] for word in model.used_vocabs])
     lambda_ = np.full((k, len(vocab)), float(eta))
+    word_prior = np.full((k, len(index)), float(eta))
+    if prior is not None:
+        word_prior += prior[:, index]
     counts = np.array([model.get_count_by_topics()], dtype=float).reshape(k, 1)
     distribution = np.array([model.get_topic_word_dist(topic) for topic in range(k)])
-    lambda_[:, index] = distribution * (counts + eta * len(index))
+    lambda_[:, index] = distribution * (counts + word_prior.sum(axis=1, keepdims=True))
     perplexity = _tomotopy_perplexity(model, heldout, vocab) if heldout else float("nan")
     return LdaFit(lambda_, np.asarray(model.alpha, dtype=float), perplexity, done)
 
@@ -271,6 +283,7 @@ def fit_lda_once(
     heldout: Sequence[Bow] = (),
     eta: np.ndarray | float | None = None,
     init_sstats: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> LdaFit:
     """One seeded LDA fit with the chosen engine.
 
@@ -290,6 +303,9 @@ def fit_lda_once(
     eta : ndarray, float or None
         Topic–word prior: a number (both engines; None = 1/K) or a K × V
         matrix and ``init_sstats`` starting counts (gensim only: seeded topics).
+    prior : ndarray, optional
+        K × V pseudo-counts added to the topic–word prior (a warm start from
+        previous topics; both engines).
 
     Returns
     -------
@@ -299,9 +315,12 @@ def fit_lda_once(
         raise ValueError(f"unknown topic engine {options.engine!r}; choose one of {ENGINES}")
     matrix_prior = isinstance(eta, np.ndarray) and eta.ndim == 2
     if options.engine == "gensim" or matrix_prior or init_sstats is not None:
+        if prior is not None:
+            base = eta if matrix_prior else np.full(prior.shape, 1.0 / k if eta is None else eta)
+            eta = base + prior
         return _fit_gensim(train, heldout, dictionary, k, random_state, options, eta, init_sstats)
     scalar_eta = 1.0 / k if eta is None else float(eta)
-    return _fit_tomotopy(train, heldout, dictionary, k, random_state, options, scalar_eta)
+    return _fit_tomotopy(train, heldout, dictionary, k, random_state, options, scalar_eta, prior)
 
 
 #: The default options (``[topics]`` defaults), and the same on gensim (seeded topics need it).

@@ -36,9 +36,12 @@ def _ensemble_fit(
     options: FitOptions,
     eta: np.ndarray | None,
     init_sstats: np.ndarray | None,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Worker of :func:`fit_ensemble`: one fit's ``lambda`` (topic–word pseudo-counts) and ``alpha``."""
-    fit = fit_lda_once(bow, dictionary, k, random_state, options, eta=eta, init_sstats=init_sstats)
+    fit = fit_lda_once(
+        bow, dictionary, k, random_state, options, eta=eta, init_sstats=init_sstats, prior=prior
+    )
     return fit.lambda_, fit.alpha_
 
 
@@ -159,6 +162,7 @@ def fit_ensemble(
     options: FitOptions = DEFAULT_FIT,
     eta: np.ndarray | None = None,
     init_sstats: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
     fixed: int = 0,
     names: Sequence[str] | None = None,
     order_by_prevalence: bool = True,
@@ -182,6 +186,8 @@ def fit_ensemble(
         Engine, iterations and prior of every fit.
     eta, init_sstats :
         Topic–word prior matrix and starting counts (seeded topics; gensim).
+    prior : ndarray, optional
+        K × V pseudo-counts added to every fit's topic–word prior (warm start).
     fixed : int
         The first ``fixed`` topics are anchored by ``eta`` (seeded themes)
         and keep their index; the others are aligned by Hungarian matching.
@@ -209,6 +215,7 @@ def fit_ensemble(
             options,
             eta,
             init_sstats,
+            prior,
         )
         for seed in seeds
         for run in range(runs)
@@ -385,8 +392,10 @@ class EnsembleLda:
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
 
-    def fit(self, bow: Sequence[Bow], dictionary: Dictionary) -> EnsembleLda:
-        """Fit the ensembles on the training units."""
+    def fit(
+        self, bow: Sequence[Bow], dictionary: Dictionary, prior: np.ndarray | None = None
+    ) -> EnsembleLda:
+        """Fit the ensembles on the training units (``prior``: K × V warm-start pseudo-counts)."""
         self.ensemble_ = fit_ensemble(
             bow,
             dictionary,
@@ -394,6 +403,7 @@ class EnsembleLda:
             self.random_states,
             self.runs,
             options=self.options,
+            prior=prior,
             n_jobs=self.n_jobs,
         )
         set_fitted_attributes(self)

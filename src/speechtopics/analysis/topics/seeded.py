@@ -123,6 +123,7 @@ def fit_seeded(
     free_topics: int = 3,
     seed_weight: float = 1.0,
     guided: bool = True,
+    start: np.ndarray | None = None,
     runs: int = 1,
     options: FitOptions = GENSIM_FIT,
     n_jobs: int = 2,
@@ -142,6 +143,9 @@ def fit_seeded(
         See :func:`theme_eta`.
     guided : bool
         Start from :func:`guided_sstats` (else from gensim's random start).
+    start : ndarray, optional
+        K × V topic–word counts to start from instead (a previous run's theme
+        topics mapped to this vocabulary: a warm start).
 
     Returns
     -------
@@ -153,7 +157,8 @@ def fit_seeded(
     )
     if not kept:
         return None
-    start = guided_sstats(bow, dictionary, kept, free_topics) if guided else None
+    if start is None and guided:
+        start = guided_sstats(bow, dictionary, kept, free_topics)
     return fit_ensemble(
         bow,
         dictionary,
@@ -214,8 +219,12 @@ class SeededLda:
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
 
-    def fit(self, bow: Sequence[Bow], dictionary: Dictionary) -> SeededLda:
+    def fit(
+        self, bow: Sequence[Bow], dictionary: Dictionary, start: np.ndarray | None = None
+    ) -> SeededLda:
         """Fit on the training units (the vocabulary must keep the theme terms).
+
+        ``start``: K × V counts to start from instead of the guided start (warm start).
 
         Raises
         ------
@@ -229,6 +238,7 @@ class SeededLda:
             self.random_states,
             free_topics=self.free_topics,
             seed_weight=self.seed_weight,
+            start=start,
             runs=self.runs,
             options=self.options,
             n_jobs=self.n_jobs,
