@@ -108,7 +108,9 @@ class StageInputs:
     lexicon : LexiconFiles
         The declared lexicon files.
     prepared : dict or None
-        The result of the stage's ``prepare`` hook.
+        The ``key`` of the stage's ``prepare`` hook.
+    prepared_data : dict
+        The ``data`` of the stage's ``prepare`` hook.
     """
 
     corpus: Corpus
@@ -116,6 +118,34 @@ class StageInputs:
     upstream: Mapping[str, StageOutput]
     lexicon: LexiconFiles
     prepared: dict[str, Any] | None = None
+    prepared_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """What a stage's prepare hook may read, before the stage's cache key is made.
+
+    Attributes
+    ----------
+    upstream : mapping
+        Outputs of the stages run so far.
+    paths : Paths
+        The run's folders (the previous run's outputs are in ``paths.processed``).
+    corpus : Corpus
+    corpus_hash : str
+        Key of the corpus (:func:`~speechtopics.pipeline.cache.corpus_key`).
+    previous : mapping
+        The previous run's manifest (empty on a first run).
+    settings : SettingsView
+        The stage's declared settings.
+    """
+
+    upstream: Mapping[str, StageOutput]
+    paths: Paths
+    corpus: Corpus
+    corpus_hash: str
+    previous: Mapping[str, Any]
+    settings: SettingsView
 
 
 @dataclass(frozen=True)
@@ -134,10 +164,12 @@ class Stage:
     lexicon : tuple of str
         Lexicon files it reads directly (``formulations`` …).
     prepare : callable, optional
-        ``(upstream, paths) -> {"key": JSON-able, "tables": {name: rows}}``,
-        run before the stage on every run (outside the cache): its ``key``
-        joins the stage's cache key and is passed as ``inputs.prepared``.
-        The topics stage uses it to match new topics to the previous run's.
+        ``PrepareContext -> {"key": JSON-able, "tables": {name: rows},
+        "data": {...}}``, run before the stage on every run (outside the
+        cache): its ``key`` joins the stage's cache key and is passed as
+        ``inputs.prepared``; ``data`` (not in the key: the key must name what
+        it holds) as ``inputs.prepared_data``. The topic stages use it to
+        start from and match the previous run's topics.
     """
 
     name: str
@@ -145,7 +177,7 @@ class Stage:
     settings: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
     lexicon: tuple[str, ...] = ()
-    prepare: Callable[[Mapping[str, StageOutput], Paths], dict[str, Any]] | None = None
+    prepare: Callable[[PrepareContext], dict[str, Any]] | None = None
 
     def settings_view(self, settings: Settings) -> SettingsView:
         """The declared settings sections of ``settings``."""
@@ -158,6 +190,7 @@ class Stage:
         upstream: Mapping[str, StageOutput],
         paths: Paths,
         prepared: dict[str, Any] | None = None,
+        prepared_data: dict[str, Any] | None = None,
     ) -> StageInputs:
         """The inputs this stage is allowed to see."""
         return StageInputs(
@@ -166,6 +199,7 @@ class Stage:
             upstream={name: upstream[name] for name in self.depends if name in upstream},
             lexicon=LexiconFiles(paths, self.lexicon, self.name),
             prepared=prepared,
+            prepared_data=prepared_data or {},
         )
 
 
@@ -177,6 +211,7 @@ class RunSummary:
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    prepared: dict[str, Any] = field(default_factory=dict)
 
     def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
         self.rows.append(

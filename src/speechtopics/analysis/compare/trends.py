@@ -134,7 +134,14 @@ def _rates_per_1k(
     token_lists: Sequence[Sequence[str]], min_count: int
 ) -> tuple[sparse.csr_matrix, list[str], np.ndarray]:
     """Term rates per 1,000 tokens of each text (rows), for terms used at least ``min_count`` times."""
-    counts, terms = count_matrix(token_lists)
+    if not any(token_lists):
+        return (
+            sparse.csc_matrix((len(token_lists), 0)),
+            [],
+            sparse.csr_matrix((len(token_lists), 0)),
+        )
+    counts, vocabulary = count_matrix(token_lists)
+    terms = [str(term) for term in vocabulary]
     totals = np.asarray([len(tokens) for tokens in token_lists], dtype=float)
     keep = np.flatnonzero(np.asarray(counts.sum(axis=0)).ravel() >= min_count)
     counts = counts[:, keep]

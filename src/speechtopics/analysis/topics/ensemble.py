@@ -24,7 +24,8 @@ from gensim.models import LdaModel
 
 from ..vectors import Bow, vocabulary
 from .align import _normalise_rows, align_to, consensus, jaccard, top_words
-from .fit import _parallel, fit_lda
+from .engines import DEFAULT_FIT, FitOptions, fit_lda_once
+from .fit import parallel_map
 
 
 def _ensemble_fit(
@@ -32,25 +33,16 @@ def _ensemble_fit(
     dictionary: Dictionary,
     k: int,
     random_state: int,
-    passes: int,
-    iterations: int,
-    alpha: str | float,
+    options: FitOptions,
     eta: np.ndarray | None,
     init_sstats: np.ndarray | None,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Worker of :func:`fit_ensemble`: one fit's ``lambda`` (topic–word pseudo-counts) and ``alpha``."""
-    model = fit_lda(
-        bow,
-        dictionary,
-        k,
-        random_state,
-        passes=passes,
-        iterations=iterations,
-        alpha=alpha,
-        eta=eta,
-        init_sstats=init_sstats,
+    fit = fit_lda_once(
+        bow, dictionary, k, random_state, options, eta=eta, init_sstats=init_sstats, prior=prior
     )
-    return model.state.get_lambda().copy(), np.asarray(model.alpha, dtype=float).copy()
+    return fit.lambda_, fit.alpha_
 
 
 @dataclass
@@ -167,11 +159,10 @@ def fit_ensemble(
     seeds: Sequence[int],
     runs: int = 20,
     *,
-    passes: int = 20,
-    iterations: int = 400,
-    alpha: str | float = "symmetric",
+    options: FitOptions = DEFAULT_FIT,
     eta: np.ndarray | None = None,
     init_sstats: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
     fixed: int = 0,
     names: Sequence[str] | None = None,
     order_by_prevalence: bool = True,
@@ -191,8 +182,12 @@ def fit_ensemble(
         One ensemble per seed; fit ``r`` of seed ``s`` uses ``random_state = s * 1000 + r``.
     runs : int
         Fits per seed.
-    passes, iterations, alpha, eta, init_sstats :
-        LDA settings (see :func:`fit_lda`).
+    options : FitOptions
+        Engine, iterations and prior of every fit.
+    eta, init_sstats :
+        Topic–word prior matrix and starting counts (seeded topics; gensim).
+    prior : ndarray, optional
+        K × V pseudo-counts added to every fit's topic–word prior (warm start).
     fixed : int
         The first ``fixed`` topics are anchored by ``eta`` (seeded themes)
         and keep their index; the others are aligned by Hungarian matching.
@@ -217,23 +212,24 @@ def fit_ensemble(
             dictionary,
             num_topics,
             run_seed(seed, run),
-            passes,
-            iterations,
-            alpha,
+            options,
             eta,
             init_sstats,
+            prior,
         )
         for seed in seeds
         for run in range(runs)
     ]
-    fitted = _parallel(tasks, _ensemble_fit, n_jobs)
+    fitted = parallel_map(
+        tasks, _ensemble_fit, n_jobs, "ensemble fits" if fixed == 0 else "seeded fits"
+    )
     lambdas = [topic_lambda for topic_lambda, _ in fitted]
     alphas = [run_alpha for _, run_alpha in fitted]
     seed_lambdas, seed_alphas, run_orders = _seed_consensus(lambdas, alphas, len(seeds), fixed)
     final, seed_orders = consensus(seed_lambdas, fixed=fixed)
     final_alpha = np.mean([a[o] for a, o in zip(seed_alphas, seed_orders, strict=True)], axis=0)
     model = model_from_lambda(
-        dictionary, final, final_alpha, eta, seeds[0] if seeds else 0, iterations
+        dictionary, final, final_alpha, eta, seeds[0] if seeds else 0, options.vb_iterations
     )
     permutation = np.arange(num_topics)
     if order_by_prevalence and num_topics - fixed > 1:
@@ -246,7 +242,7 @@ def fit_ensemble(
                 final_alpha[permutation],
                 eta_sorted,
                 seeds[0] if seeds else 0,
-                iterations,
+                options.vb_iterations,
             )
     topic_word = model.get_topics()
     seed_topic_word = []
@@ -357,7 +353,7 @@ class EnsembleLda:
         K.
     random_states : sequence of int
         One ensemble per random state (see :func:`fit_ensemble`).
-    runs, passes, iterations, alpha, n_jobs :
+    runs, options, n_jobs :
         See :func:`fit_ensemble`.
     top_n, stability_threshold :
         Top words compared across seeds and the mean Jaccard a stable topic reaches.
@@ -383,9 +379,7 @@ class EnsembleLda:
         random_states: Sequence[int],
         *,
         runs: int,
-        passes: int,
-        iterations: int,
-        alpha: str | float,
+        options: FitOptions,
         top_n: int,
         stability_threshold: float,
         n_jobs: int,
@@ -393,24 +387,23 @@ class EnsembleLda:
         self.n_topics = n_topics
         self.random_states = random_states
         self.runs = runs
-        self.passes = passes
-        self.iterations = iterations
-        self.alpha = alpha
+        self.options = options
         self.top_n = top_n
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
 
-    def fit(self, bow: Sequence[Bow], dictionary: Dictionary) -> EnsembleLda:
-        """Fit the ensembles on the training units."""
+    def fit(
+        self, bow: Sequence[Bow], dictionary: Dictionary, prior: np.ndarray | None = None
+    ) -> EnsembleLda:
+        """Fit the ensembles on the training units (``prior``: K × V warm-start pseudo-counts)."""
         self.ensemble_ = fit_ensemble(
             bow,
             dictionary,
             self.n_topics,
             self.random_states,
             self.runs,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
+            options=self.options,
+            prior=prior,
             n_jobs=self.n_jobs,
         )
         set_fitted_attributes(self)
