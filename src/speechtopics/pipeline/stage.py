@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..config import Paths, Settings
 from ..corpus.model import Corpus
-from ..plots import FIGURE_FORMATS, figure_bytes
+from ..plots import FigureStyle, figure_bytes, figure_notes
 
 
 @dataclass
@@ -39,6 +39,8 @@ class StageOutput:
         Picklable values later stages take (matrices, fitted models …).
     messages : list of str
         Notes for the run summary (an analysis skipped and why).
+    figure_notes : dict
+        ``figure name -> notes`` for its caption (what a capped figure left out).
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -46,11 +48,20 @@ class StageOutput:
     artifacts: dict[str, bytes] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    figure_notes: dict[str, list[str]] = field(default_factory=dict)
 
-    def add_figure(self, name: str, fig) -> None:
-        """Render a matplotlib figure to PNG (300 dpi) and SVG bytes under ``name``."""
-        for fmt in FIGURE_FORMATS:
-            self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt)
+    def add_figure(self, name: str, fig, style: FigureStyle | None = None) -> None:
+        """Render a matplotlib figure to the style's formats (PNG, SVG, PDF) under ``name``.
+
+        The notes the figure carries (rows cut, panels left out) are kept in
+        ``figure_notes[name]`` for the report's captions.
+        """
+        style = style or FigureStyle()
+        for fmt in style.formats:
+            self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt, style.dpi)
+        notes = figure_notes(fig)
+        if notes:
+            self.figure_notes[name] = notes
         plt.close(fig)
 
 

@@ -22,21 +22,22 @@ from .themes import themes_stage
 from .topics import prepare_topic_identity, topic_models_stage, topics_stage
 
 STAGES: tuple[Stage, ...] = (
-    Stage("overview", overview_stage),
-    Stage("features", features_stage, settings=("analysis", "features")),
-    Stage("themes", themes_stage, settings=("themes",), lexicon=("formulations",)),
+    Stage("overview", overview_stage, settings=("figures",)),
+    Stage("features", features_stage, settings=("analysis", "features", "figures")),
+    Stage("themes", themes_stage, settings=("themes", "figures"), lexicon=("formulations",)),
     Stage("topic_models", topic_models_stage, settings=("topics",)),
     Stage(
         "topics",
         topics_stage,
-        settings=("topics",),
+        settings=("topics", "figures"),
         depends=("topic_models",),
+        lexicon=("topic_labels",),
         prepare=prepare_topic_identity,
     ),
     Stage(
         "cluster",
         cluster_stage,
-        settings=("analysis", "cluster", "topics"),
+        settings=("analysis", "cluster", "topics", "figures"),
         depends=("topics",),
     ),
     Stage(

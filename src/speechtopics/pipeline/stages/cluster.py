@@ -17,6 +17,7 @@ from ...analysis.cluster.partition import (
 )
 from ...analysis.cluster.spaces import build_spaces
 from ...analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from ...plots import FigureStyle
 from ...plots import cluster as plots
 from ..stage import StageInputs, StageOutput
 
@@ -45,6 +46,7 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     corpus, settings = inputs.corpus, inputs.settings.cluster
     seed = inputs.settings.analysis.seed
     titles = corpus.speech_titles()
+    style = FigureStyle.from_settings(inputs.settings.figures)
 
     documents = corpus.at_grain("document")
     if len(documents) >= 2:
@@ -52,12 +54,10 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
         doc_ids = documents["doc_id"].tolist()
         output.tables["cluster_speech_linkage"] = speech_linkage_table(tree, doc_ids)
         output.data["speech_linkage"] = tree
-        output.add_figure(
-            "speech_dendrogram",
-            plots.plot_speech_dendrogram(
-                tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage
-            ),
+        figure = plots.plot_speech_dendrogram(
+            tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage, style=style
         )
+        output.add_figure("speech_dendrogram", figure, style)
     else:
         output.messages.append(
             f"speech dendrogram skipped: {len(documents)} speech(es), it needs at least 2"
@@ -112,22 +112,45 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     output.tables["cluster_summary"] = cluster_summary(assignments, selection)
     output.data["assignments"] = assignments
 
+    _cluster_figures(output, inputs, spaces, titles, style)
+    return output
+
+
+def _map_silhouette(selection: pd.DataFrame, space: str, method: str) -> float:
+    """Mean silhouette of the chosen k of one clustering (NaN when it was not run)."""
+    rows = selection[
+        (selection["space"] == space) & (selection["method"] == method) & selection["chosen"]
+    ]
+    return float(rows["silhouette"].iloc[0]) if len(rows) else float("nan")
+
+
+def _cluster_figures(output: StageOutput, inputs: StageInputs, spaces, titles, style) -> None:
+    """Silhouette, map (only when the clustering has structure) and spread figures."""
+    settings, figures = inputs.settings.cluster, inputs.settings.figures
+    selection, assignments = output.tables["cluster_k_selection"], output.data["assignments"]
+    top_terms = output.tables["cluster_top_terms"]
     map_space = settings.map_space if settings.map_space in spaces else "tfidf"
     map_method = settings.map_method
-    output.add_figure("cluster_silhouette", plots.plot_silhouette(selection))
-    output.add_figure(
-        "cluster_map",
-        plots.plot_cluster_map(
+    output.add_figure("cluster_silhouette", plots.plot_silhouette(selection, style=style), style)
+    silhouette = _map_silhouette(selection, map_space, map_method)
+    if silhouette >= figures.cluster_map_min_silhouette:
+        figure = plots.plot_cluster_map(
             assignments,
             top_terms,
             titles,
             space=map_space,
             method=map_method,
             projection=settings.map_projection,
-        ),
+            style=style,
+        )
+        output.add_figure("cluster_map", figure, style)
+    else:
+        output.messages.append(
+            f"cluster map left out: mean silhouette {silhouette:.3f} of {map_space}/{map_method} "
+            f"is below [figures] cluster_map_min_silhouette = {figures.cluster_map_min_silhouette:g} "
+            "(the paragraphs form no clear groups; a map would show noise as groups)"
+        )
+    figure = plots.plot_cluster_spread(
+        output.tables["cluster_spread"], top_terms, titles, map_space, map_method, style=style
     )
-    output.add_figure(
-        "cluster_spread",
-        plots.plot_cluster_spread(spread, top_terms, titles, space=map_space, method=map_method),
-    )
-    return output
+    output.add_figure("cluster_spread", figure, style)

@@ -20,6 +20,7 @@ from ...analysis.themes.rates import (
     theme_rates_by_section,
     theme_rates_by_speech,
 )
+from ...plots import FigureStyle
 from ...plots.themes import (
     plot_formulations,
     plot_theme_by_group,
@@ -50,6 +51,7 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
     max_rows = section.formulations_max_rows
 
     output = StageOutput()
+    style = FigureStyle.from_settings(inputs.settings.figures)
     themes = corpus.themes
     if not themes:
         output.messages.append("theme analysis skipped because themes.toml has no themes")
@@ -74,13 +76,18 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
         output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
-        output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
-        output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
+        output.add_figure(
+            "theme_heatmap", plot_theme_heatmap(by_speech, titles, style=style), style
+        )
+        output.add_figure(
+            "theme_section_heatmap", plot_theme_section_heatmap(by_section, style=style), style
+        )
         if not by_group.empty:
-            output.add_figure("theme_by_group", plot_theme_by_group(by_group))
+            output.add_figure("theme_by_group", plot_theme_by_group(by_group, style=style), style)
         output.add_figure(
             "theme_dispersion",
-            plot_theme_dispersion(positions, starts, titles, [t.name for t in themes]),
+            plot_theme_dispersion(positions, starts, titles, [t.name for t in themes], style=style),
+            style,
         )
 
     found = find_formulations(corpus.units, segment, min_saying_speeches=min_saying)
@@ -94,7 +101,8 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
     if matrix.empty:
         output.messages.append("formulations figure skipped because no formulation was found")
     else:
-        output.add_figure("formulations", plot_formulations(matrix, titles, max_rows=max_rows))
+        figure = plot_formulations(matrix, titles, max_rows=max_rows, style=style)
+        output.add_figure("formulations", figure, style)
     reference_path = inputs.lexicon.path("formulations")
     if reference_path.exists():
         recall = formulation_recall(load_reference_formulations(reference_path), counts, texts)
