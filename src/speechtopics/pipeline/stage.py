@@ -21,6 +21,7 @@ import pandas as pd
 from ..config import Paths, Settings
 from ..corpus.model import Corpus
 from ..plots import FigureStyle, figure_bytes, figure_notes
+from ..progress import track
 
 
 @dataclass
@@ -49,20 +50,27 @@ class StageOutput:
     data: dict[str, Any] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     figure_notes: dict[str, list[str]] = field(default_factory=dict)
+    _figures: list[tuple[str, Any, FigureStyle]] = field(default_factory=list, repr=False)
 
     def add_figure(self, name: str, fig, style: FigureStyle | None = None) -> None:
-        """Render a matplotlib figure to the style's formats (PNG, SVG, PDF) under ``name``.
+        """Queue a matplotlib figure for :meth:`render_figures` under ``name``.
 
         The notes the figure carries (rows cut, panels left out) are kept in
         ``figure_notes[name]`` for the report's captions.
         """
-        style = style or FigureStyle()
-        for fmt in style.formats:
-            self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt, style.dpi)
+        self._figures.append((name, fig, style or FigureStyle()))
         notes = figure_notes(fig)
         if notes:
             self.figure_notes[name] = notes
-        plt.close(fig)
+
+    def render_figures(self) -> StageOutput:
+        """Render the queued figures to their style's formats (PNG, SVG, PDF) and close them."""
+        queued, self._figures = self._figures, []
+        for name, fig, style in track(queued, len(queued), "figures", "figure"):
+            for fmt in style.formats:
+                self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt, style.dpi)
+            plt.close(fig)
+        return self
 
 
 class SettingsView:
@@ -182,12 +190,18 @@ class Stage:
 
 @dataclass
 class RunSummary:
-    """What a run did: per stage, reused or recomputed, and how long it took."""
+    """What a run did: per stage, reused or recomputed, and how long it took.
+
+    ``look_first`` is the report page; ``thin`` the places where the data
+    are too thin to trust a result (the report stage's caveats).
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    look_first: str = ""
+    thin: list[str] = field(default_factory=list)
 
     def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
         self.rows.append(
@@ -206,4 +220,9 @@ class RunSummary:
         else:
             lines.append("nothing recomputed: every stage came from the cache")
         lines.extend(self.messages)
+        if self.thin:
+            lines.append("where the data are thin:")
+            lines.extend(f"  - {caveat}" for caveat in self.thin)
+        if self.look_first:
+            lines.append(f"look first at {self.look_first}")
         return "\n".join(lines)

@@ -15,6 +15,7 @@ import pandas as pd
 from gensim.corpora import Dictionary
 from gensim.models import LdaModel
 
+from ...progress import track
 from ...text.segment import top_section
 from ..vectors import Bow
 
@@ -190,10 +191,17 @@ def perplexity(model: LdaModel, heldout: Sequence[Bow], total_docs: int) -> floa
     return float(np.exp(-bound))
 
 
+#: What a progress report calls the tasks of each parallel step (by task function).
+_TASK_NAMES = {"_sweep_fits": "topics: K sweep", "_ensemble_fit": "topics: ensemble fits"}
+
+
 def _parallel(tasks: list[tuple], function, n_jobs: int) -> list:
-    """Run ``function(*task)`` for every task, in order, on ``n_jobs`` processes."""
+    """Run ``function(*task)`` for every task, in order, on ``n_jobs`` processes (progress reported)."""
+    desc = _TASK_NAMES.get(function.__name__, f"topics: {function.__name__.strip('_')}")
     if n_jobs == 1 or len(tasks) <= 1:
-        return [function(*task) for task in tasks]
+        return [function(*task) for task in track(tasks, len(tasks), desc, "task")]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n_jobs, backend="loky")(delayed(function)(*task) for task in tasks)
+    runner = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
+    results = runner(delayed(function)(*task) for task in tasks)
+    return list(track(results, len(tasks), desc, "task"))

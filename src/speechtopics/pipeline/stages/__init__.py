@@ -101,4 +101,5 @@ def run_stage(
     """
     stage = STAGE_BY_NAME[name]
     paths = default_paths(settings) if paths is None else paths
-    return stage.function(stage.inputs(corpus, settings, upstream or {}, paths, prepared))
+    inputs = stage.inputs(corpus, settings, upstream or {}, paths, prepared)
+    return stage.function(inputs).render_figures()
