@@ -63,6 +63,10 @@ class StageOutput:
         if notes:
             self.figure_notes[name] = notes
 
+    def pending_figures(self) -> list[tuple[str, Any, FigureStyle]]:
+        """The figures queued and not rendered yet: ``(name, Figure, style)``."""
+        return list(self._figures)
+
     def render_figures(self) -> StageOutput:
         """Render the queued figures to their style's formats (PNG, SVG, PDF) and close them."""
         queued, self._figures = self._figures, []

@@ -511,7 +511,7 @@ def plot_topic_words(
         style, style.height(rows, panel_height, 0.7), rows, columns, squeeze=False
     )
     x_max = float(topic_words["prob"].max()) if len(topic_words) else 1.0
-    title_width = style.width / columns - 0.2
+    title_width = 0.72 * style.width / columns
     for ax, topic in zip(axes.flat, shown, strict=False):
         words = topic_words[topic_words["topic"] == topic].sort_values("rank").head(n_words)
         _words_panel(ax, words, topic in unstable, x_max)
