@@ -180,8 +180,11 @@ def test_the_shipped_font_has_a_glyph_for_every_character_either_page_can_show(f
 def test_the_topic_page_speaks_chinese(full_run):
     paths, _ = full_run
     page = (paths.figures / "topics_ldavis.html").read_text(encoding="utf-8")
-    for label in ("主题间距离图", "上一个主题", "下一个主题", "拖动滑块调整相关度", "主成分 1"):
+    for label in ("主题间距离图", "上一个主题", "下一个主题", "拖动滑块调整相关度"):
         assert label in page
+    data = json.loads(re.search(r"var ldavisData = (\{.*?\});\n", page, flags=re.S).group(1))
+    assert data["plot.opts"] == {"xlab": "主成分 1", "ylab": "主成分 2"}
+    assert "font-family: sans-serif" not in page
     assert "Intertopic Distance Map" not in page and "Previous Topic" not in page
     assert "circlePad" in page
 
@@ -231,6 +234,16 @@ def test_workbook_cells_that_could_start_a_formula_stay_text():
 
 
 # --------------------------------------------------------------------------- browser
+
+
+#: Elements whose own text holds Chinese but whose font does not start with the shipped one.
+WITHOUT_REPORT_FONT = """
+return Array.from(document.querySelectorAll('body *')).filter(function (el) {
+    var own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('');
+    return /[\u3400-\u9fff\uff00-\uffef]/.test(own)
+        && getComputedStyle(el).fontFamily.split(',')[0].indexOf('speechtopics CJK') < 0;
+}).map(el => el.tagName + ': ' + el.textContent.slice(0, 20));
+"""
 
 
 def _chromium(tmp_path, size: str = "1400,1000"):
@@ -292,6 +305,7 @@ def test_report_renders_in_headless_chromium_with_a_figure_on_the_first_screen(f
         assert driver.execute_script(
             "return document.fonts.check('16px \"speechtopics CJK\"', '讲话')"
         )
+        assert driver.execute_script(WITHOUT_REPORT_FONT) == []
         driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
         broken = driver.execute_script(
             "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
@@ -326,8 +340,8 @@ def test_topic_page_draws_every_circle_whole_in_chinese(full_run, tmp_path):
         assert "主题间距离图（多维尺度分析）" in texts
         outside = driver.execute_script(
             """
-            var svg = document.querySelector('svg').getBoundingClientRect();
-            var map = document.querySelector('svg g').getBoundingClientRect();
+            var svgs = Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect());
+            var svg = svgs.sort((a, b) => b.width * b.height - a.width * a.height)[0];
             return Array.from(document.querySelectorAll('circle.dot')).map(function (c) {
                 var r = c.getBoundingClientRect();
                 return [r.left - svg.left, r.top - svg.top, svg.right - r.right, svg.bottom - r.bottom];
@@ -336,6 +350,7 @@ def test_topic_page_draws_every_circle_whole_in_chinese(full_run, tmp_path):
         )
         assert outside == []
         assert driver.execute_script("return document.querySelectorAll('circle.dot').length") >= 2
+        assert driver.execute_script(WITHOUT_REPORT_FONT) == []
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == [], errors
     finally:

@@ -258,40 +258,47 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _WORKBOOK_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-def _sheet_cell(sheet, row: int, column: int, value: Any, kind: str) -> None:
-    """One cell with the column's kind; text that could start a formula is marked as text."""
+def _sheet_value(sheet, value: Any, kind: str) -> Any:
+    """One cell's value with the column's kind; text that could start a formula stays text.
+
+    Returns None for a missing value, a plain value for numbers and
+    booleans, and a write-only cell for text (marked as text, with Excel's
+    quote prefix when it starts like a formula).
+    """
     import math
 
+    from openpyxl.cell import WriteOnlyCell
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return
+        return None
     if kind != "text" and isinstance(value, str) and not value.strip():
-        return
-    if kind == "text":
-        text = str(value)
-        cell = sheet.cell(row=row, column=column)
-        cell.value = text
-        cell.data_type = "s"
-        cell.number_format = "@"
-        if text.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-        return
+        return None
     if kind == "boolean":
-        sheet.cell(row=row, column=column, value=bool(value))
-    elif kind == "integer":
-        sheet.cell(row=row, column=column, value=int(value))
-    else:
-        sheet.cell(row=row, column=column, value=float(value))
+        return bool(value)
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    text = str(value)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
 
 
 def _write_sheet(sheet, table: pd.DataFrame) -> None:
     kinds = column_kinds(table)
-    for column, name in enumerate(table.columns, start=1):
-        _sheet_cell(sheet, 1, column, str(name), "text")
-    for column, name in enumerate(table.columns, start=1):
-        kind = kinds[str(name)]
-        for row, value in enumerate(table[name].tolist(), start=2):
-            _sheet_cell(sheet, row, column, value, kind)
     sheet.freeze_panes = "A2"
+    sheet.append([_sheet_value(sheet, str(name), "text") for name in table.columns])
+    column_kinds_in_order = [kinds[str(name)] for name in table.columns]
+    for record in table.itertuples(index=False, name=None):
+        sheet.append(
+            [
+                _sheet_value(sheet, value, kind)
+                for value, kind in zip(record, column_kinds_in_order, strict=True)
+            ]
+        )
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
@@ -330,8 +337,7 @@ def table_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for name, table in sheets.items():
         _write_sheet(workbook.create_sheet(title=name), table)
     stamp = dt.datetime(*_WORKBOOK_TIME)

@@ -174,7 +174,7 @@ def _run_locked(
         args = (stage.name, key, stage, inputs)
         recompute = stage.name in rerun or (force and not selected)
         if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
-            note(f"[{number}/{len(chosen)} {stage.name}] computing …", echo)
+            note(f"[{stage.name}] computing … (stage {number} of {len(chosen)})", echo)
         output, status = call_cached(cached_stage, *args, force=recompute)
         outputs[stage.name] = output
         written = write_outputs(paths, output, summary)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -300,15 +300,6 @@ def add_note(fig: Figure, note: str) -> None:
 def figure_notes(fig: Figure) -> list[str]:
     """The notes :func:`add_note` attached."""
     return list(getattr(fig, NOTES_ATTRIBUTE, []))
-
-
-def cap_items(items: Sequence[Any], limit: int, what: str, fig_note: list[str]) -> list[Any]:
-    """The first ``limit`` of ``items``; appends ``"前 N 个（共 M 个…）"`` to ``fig_note`` when cut."""
-    items = list(items)
-    if len(items) <= limit:
-        return items
-    fig_note.append(f"只显示 {limit} 个{what}（共 {len(items)} 个）")
-    return items[:limit]
 
 
 # --------------------------------------------------------------------------- files

@@ -68,12 +68,15 @@ _CIRCLE_PADDING = """
 
 
 def localised_ldavis_script(code: str) -> str:
-    """The LDAvis script with Chinese labels and an intertopic map padded for its largest circle.
+    """The LDAvis script with Chinese labels in the report's font and a map padded for its largest circle.
 
     Labels the installed pyLDAvis version does not have are left as they are.
     """
     for english, chinese in LDAVIS_LABELS:
         code = code.replace(english, chinese)
+    code = code.replace(
+        "font-family: sans-serif", f"font-family: '{REPORT_FONT_FAMILY}', sans-serif"
+    )
     anchor = "var xrange = d3.extent(mdsData"
     if anchor in code and "xpad = 0.05" in code and "ypad = 0.05" in code:
         code = code.replace(anchor, _CIRCLE_PADDING + "        " + anchor, 1)
@@ -153,7 +156,9 @@ def _page_html(data: str, labels: Sequence[str], title: str) -> str:
 
     d3 = _ldavis_asset(os.path.basename(urls.D3_LOCAL))
     ldavis = localised_ldavis_script(_ldavis_asset(os.path.basename(urls.LDAVIS_LOCAL)))
-    css = _ldavis_asset(os.path.basename(urls.LDAVIS_CSS_LOCAL))
+    css = _ldavis_asset(os.path.basename(urls.LDAVIS_CSS_LOCAL)).replace(
+        "font-family: sans-serif", f"font-family: '{REPORT_FONT_FAMILY}', sans-serif"
+    )
     data_script = _inline_script(data.replace("</", "<\\/"))
     legend = "".join(
         f"<li>主题 {i + 1}：{html.escape(label)}</li>" for i, label in enumerate(labels)
