@@ -32,6 +32,7 @@ test-fast: $(STAMP)  ## tests without the slow ones (notebooks, browser, kill te
 lint: $(STAMP)  ## ruff on the package, tests, notebooks and benchmarks
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/lint-imports
 
 notebooks: $(STAMP)  ## (re)create the .ipynb files from their paired .py sources
 	$(BIN)/jupytext --sync notebooks/*.py

@@ -35,7 +35,7 @@ DATASETS = {
 
 def read_texts(name: str) -> list[str]:
     """Every text of a bench corpus, in file order (one paragraph or review each)."""
-    from speechtopics.corpus.stream import iter_lines, iter_tsv_column
+    from streams import iter_lines, iter_tsv_column
 
     path = DATASETS[name]
     if path.suffix == ".tsv":

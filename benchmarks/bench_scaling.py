@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 
 from _common import emit, self_max_rss_bytes
+from streams import BowStream, iter_tsv_column, write_token_file
 
 from speechtopics.analysis.vectors import build_dictionary
 from speechtopics.config import default_paths, load_settings
 from speechtopics.corpus.load import build_tokenizer
-from speechtopics.corpus.stream import BowStream, iter_tsv_column, write_token_file
 from speechtopics.text.lexicon import load_themes
 
 

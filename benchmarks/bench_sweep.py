@@ -83,6 +83,7 @@ def naive_sweep(
                 passes=passes,
                 iterations=iterations,
                 chunksize=len(train),
+                decay=0.0,
                 alpha="symmetric",
                 eval_every=None,
                 random_state=seed,
@@ -110,6 +111,7 @@ def naive_sweep(
 def measure(method: str, k_values, seeds, passes, iterations, top_n, n_jobs, sample) -> dict:
     """Seconds of one sweep by ``method`` and the scores it produced."""
     from speechtopics.analysis.topics.coherence import COHERENCE_MEASURES
+    from speechtopics.analysis.topics.engines import FitOptions
     from speechtopics.analysis.topics.select import sweep_k
 
     logging.getLogger("gensim").setLevel(logging.WARNING)
@@ -122,8 +124,9 @@ def measure(method: str, k_values, seeds, passes, iterations, top_n, n_jobs, sam
             k_values,
             seeds,
             dictionary=dictionary,
-            passes=passes,
-            iterations=iterations,
+            options=FitOptions(
+                engine="gensim", passes=passes, vb_iterations=iterations, tolerance=0.0
+            ),
             top_n=top_n,
             holdout_fraction=holdout_fraction,
             split_seed=split_seed,

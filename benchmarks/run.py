@@ -22,11 +22,17 @@ Rows (the command behind each row is printed under the table):
    (K = 10, one pass), streamed from a TSV holding 1×, 2×, 4× and 8× the
    62,774 online-shopping reviews (resampled with replacement, seeded):
    time and peak resident memory of the whole process tree at each size.
+5. **Cleaning throughput**: characters per second of ``clean_text`` with the
+   rules a run builds, against one ``str.translate`` pass and against
+   ``jieba.Tokenizer().lcut`` over the same texts (the bundled speeches,
+   xi-speeches-2020, online-shopping-10cats), setup left out; plus what
+   ``segment_speech`` (paragraph units) adds per million characters.
 
 Run::
 
     .venv/bin/python benchmarks/run.py                 # everything (about an hour on 2 cores)
     .venv/bin/python benchmarks/run.py --only tokenize scaling --repeat 3
+    .venv/bin/python benchmarks/run.py --only clean --repeat 5
     .venv/bin/python benchmarks/run.py --quick         # one repetition, small sweep: a smoke test
 """
 
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -42,9 +49,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from _common import BENCH_DIR, BENCHMARKS_DIR, DATASETS, median, read_texts, run_child
+from _common import (
+    BENCH_DIR,
+    BENCHMARKS_DIR,
+    DATASETS,
+    PROJECT_ROOT,
+    median,
+    read_texts,
+    run_child,
+)
 
-SECTIONS = ("tokenize", "e2e", "sweep", "scaling")
+SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean", "scale")
 SCALING_DATASET = "online-shopping-10cats"
 
 
@@ -291,7 +306,7 @@ def bench_sweep(
 
 def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list[Row]:
     """Time and peak RSS of the streamed tokenize → dictionary → bow → LDA chain at each size."""
-    from speechtopics.corpus.stream import iter_tsv_column, resample_texts, write_tsv_texts
+    from streams import iter_tsv_column, resample_texts, write_tsv_texts
 
     source = list(iter_tsv_column(DATASETS[SCALING_DATASET], "text"))
     times: dict[int, list[float]] = {factor: [] for factor in factors}
@@ -384,6 +399,253 @@ def bench_scaling(repeats: int, factors: list[int], k: int, n_jobs: int) -> list
     return rows
 
 
+# --------------------------------------------------------------------------- 5. cleaning
+
+CLEAN_TARGET_CHARS_PER_SECOND = 5e6
+
+
+def bench_clean(repeats: int) -> list[Row]:
+    """Cleaning throughput against a ``str.translate`` pass and ``jieba.lcut``; segmenting cost."""
+    from bench_clean import CLEAN_DATASETS, CONTENDERS
+
+    rows: list[Row] = []
+    for dataset in CLEAN_DATASETS:
+        speeds: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+        segment_cost: list[float] = []
+        for repeat in range(repeats):
+            for contender in CONTENDERS:
+                _progress(f"clean {dataset} {contender} ({repeat + 1}/{repeats})")
+                report = run_child(
+                    [_script("bench_clean.py"), "--dataset", dataset, "--contender", contender]
+                ).report
+                speeds[contender].append(report["chars_per_second"])
+                if contender == "clean":
+                    segment_cost.append(report["segment_seconds"] / report["chars"] * 1e6)
+        clean, translate, jieba_speed = (median(speeds[name]) for name in CONTENDERS)
+        command = f"benchmarks/bench_clean.py --dataset {dataset} --contender clean|translate|jieba"
+        rows += [
+            Row(
+                f"clean {dataset}: clean_text vs jieba.lcut (target: ≥ 5 M chars/s)",
+                _mchars(jieba_speed),
+                _mchars(clean),
+                clean / jieba_speed,
+                "≥ 5 M chars/s",
+                clean >= CLEAN_TARGET_CHARS_PER_SECOND,
+                command,
+            ),
+            Row(
+                f"clean {dataset}: clean_text vs one str.translate pass",
+                _mchars(translate),
+                _mchars(clean),
+                clean / translate,
+                "—",
+                None,
+                command,
+            ),
+            Row(
+                f"segment_speech {dataset} (paragraphs): seconds per M chars / clean_text's",
+                f"{1e6 / clean:.3f} s",
+                f"{median(segment_cost):.3f} s",
+                median(segment_cost) * clean / 1e6,
+                "—",
+                None,
+                command,
+            ),
+        ]
+    return rows
+
+
+# --------------------------------------------------------------------------- 6. a real corpus
+
+CORPORA_DIR = BENCHMARKS_DIR / "corpora"
+GIB = 1024**3
+
+
+def _bench_corpus(name: str) -> Path:
+    """A corpus of ``benchmarks/build_corpora.py`` (built first when missing)."""
+    if not (CORPORA_DIR / name).exists():
+        _progress("building the bench corpora (benchmarks/build_corpora.py)")
+        run_child([_script("build_corpora.py"), "--out", str(CORPORA_DIR)])
+    return CORPORA_DIR / name
+
+
+def _scale_step(*args: str):
+    return run_child([_script("bench_scale.py"), *args])
+
+
+def _mean_stability(out: Path) -> float:
+    import pandas as pd
+
+    return float(pd.read_csv(out / "processed" / "topic_stability.csv")["mean_jaccard"].mean())
+
+
+def _cold_and_plain(name: str, scratch: Path, repeats: int) -> dict:
+    """Cold runs of a bench corpus and the plain gensim fit on its paragraphs."""
+    raw = scratch / f"{name}-raw"
+    if not raw.exists():
+        shutil.copytree(_bench_corpus(name), raw)
+    colds, outs = [], []
+    for index in range(repeats):
+        out = scratch / f"{name}-out-{index}"
+        _progress(f"{name}: cold run {index + 1}/{repeats}")
+        colds.append(_scale_step("run", "--raw", str(raw), "--out", str(out)))
+        outs.append(out)
+    plain = [
+        _scale_step("plain-fit", "--raw", str(raw), "--out", str(outs[0]), "--k", "10")
+        for _ in range(repeats)
+    ]
+    return {"raw": raw, "out": outs[0], "colds": colds, "plain": plain}
+
+
+def _speed_rows(name: str, measured: dict, rss_target: bool) -> list[Row]:
+    cold = median([c.wall_seconds for c in measured["colds"]])
+    plain = median([p.report["seconds"] for p in measured["plain"]])
+    peak = max(c.peak_rss_bytes for c in measured["colds"])
+    command = f"speechtopics run --raw benchmarks/corpora/{name} --out <new folder>"
+    rows = [
+        Row(
+            f"cold run on {name} / one plain gensim fit (K = 10, 10 passes)",
+            f"{plain:.1f} s",
+            f"{cold:.1f} s",
+            cold / plain,
+            "≤ 10×",
+            cold / plain <= 10,
+            f"{command}; plain fit: benchmarks/bench_scale.py plain-fit (same paragraph units)",
+        )
+    ]
+    if rss_target:
+        rows.append(
+            Row(
+                f"cold run on {name}: peak RSS (process tree)",
+                "—",
+                f"{peak / GIB:.2f} GiB",
+                None,
+                "≤ 4 GiB",
+                peak <= 4 * GIB,
+                command,
+            )
+        )
+    return rows
+
+
+def _incremental_rows(measured: dict) -> list[Row]:
+    raw, out = measured["raw"], measured["out"]
+    cold = median([c.wall_seconds for c in measured["colds"]])
+    warm = _scale_step("run", "--raw", str(raw), "--out", str(out))
+    added_file = sorted((PROJECT_ROOT / "data" / "raw").glob("000_*.txt"))[0]
+    shutil.copy(added_file, raw / added_file.name)
+    added = _scale_step("run", "--raw", str(raw), "--out", str(out))
+    (raw / added_file.name).unlink()
+    command = "speechtopics run --raw <copy of bench-long> --out <the cold run's folder>"
+    return [
+        Row(
+            "warm rerun / cold (bench-long)",
+            f"{cold:.1f} s",
+            f"{warm.wall_seconds:.1f} s",
+            warm.wall_seconds / cold,
+            "≤ 5%",
+            warm.wall_seconds / cold <= 0.05,
+            f"{command} (again; recomputed: {', '.join(warm.report['recomputed']) or 'nothing'})",
+            "{:.1%}",
+        ),
+        Row(
+            "one speech added, rerun / cold (bench-long)",
+            f"{cold:.1f} s",
+            f"{added.wall_seconds:.1f} s",
+            added.wall_seconds / cold,
+            "≤ 25%",
+            added.wall_seconds / cold <= 0.25,
+            f"{command} (after adding {added_file.name})",
+            "{:.1%}",
+        ),
+    ]
+
+
+def _quality_rows(measured: dict) -> list[Row]:
+    out = measured["out"]
+    stability = _mean_stability(out)
+    k = measured["plain"][0].report["reported_k"]
+    same_k = _scale_step(
+        "plain-fit", "--raw", str(measured["raw"]), "--out", str(out), "--k", str(k)
+    ).report
+    return [
+        Row(
+            "reported topics on bench-long: stability (mean top-20 Jaccard across seeds)",
+            "—",
+            f"{stability:.2f}",
+            None,
+            "≥ 0.6",
+            stability >= 0.6,
+            "topic_stability.csv of the cold run (mean of mean_jaccard over topics)",
+        ),
+        Row(
+            f"NPMI of the reported topics vs a plain gensim fit at the same K = {k}",
+            f"{same_k['plain_npmi']:.3f}",
+            f"{same_k['reported_npmi']:.3f}",
+            same_k["reported_npmi"] - same_k["plain_npmi"],
+            "higher",
+            same_k["reported_npmi"] > same_k["plain_npmi"],
+            "benchmarks/bench_scale.py plain-fit --k K: c_npmi of top 20 on the same units",
+            "{:+.3f}",
+        ),
+    ]
+
+
+def _tokens_file_rows(scratch: Path, repeats: int) -> list[Row]:
+    path = scratch / "reviews.txt"
+    path.write_text("\n".join(read_texts("online-shopping-10cats")), encoding="utf-8")
+    ours = median(
+        [_scale_step("tokens-file", "--file", str(path)).report["seconds"] for _ in range(repeats)]
+    )
+    jieba = median(
+        [_scale_step("jieba-lcut", "--file", str(path)).report["seconds"] for _ in range(repeats)]
+    )
+    size = path.stat().st_size / 1e6
+    return [
+        Row(
+            f"clean + segment + filter ({size:.1f} MB of reviews) vs plain jieba.lcut",
+            f"{jieba:.1f} s",
+            f"{ours:.1f} s",
+            jieba / ours,
+            "≥ 5×",
+            jieba / ours >= 5,
+            "speechtopics tokens --file reviews.txt vs jieba.Tokenizer().lcut per line",
+        )
+    ]
+
+
+def _many_speeches_row(scratch: Path) -> list[Row]:
+    raw = _bench_corpus("bench-short500")
+    result = _scale_step("run", "--raw", str(raw), "--out", str(scratch / "short-out"))
+    minutes = result.wall_seconds / 60
+    return [
+        Row(
+            "500 one-paragraph speeches, cold run: time and peak RSS",
+            "—",
+            f"{minutes:.1f} min, {result.peak_rss_bytes / GIB:.2f} GiB",
+            None,
+            "minutes; ≤ 4 GiB",
+            minutes < 10 and result.peak_rss_bytes <= 4 * GIB,
+            "speechtopics run --raw benchmarks/corpora/bench-short500 --out <new folder>",
+        )
+    ]
+
+
+def bench_scale(repeats: int, large: bool) -> list[Row]:
+    """The real-corpus targets: bench-long (and bench-500), incremental reruns, quality, speed."""
+    with tempfile.TemporaryDirectory(prefix="speechtopics-scale-") as folder:
+        scratch = Path(folder)
+        long_run = _cold_and_plain("bench-long", scratch, repeats)
+        rows = _speed_rows("bench-long", long_run, rss_target=False)
+        rows += _incremental_rows(long_run)
+        rows += _quality_rows(long_run)
+        if large:
+            rows += _speed_rows("bench-500", _cold_and_plain("bench-500", scratch, 1), True)
+        rows += _many_speeches_row(scratch)
+        rows += _tokens_file_rows(scratch, repeats)
+    return rows
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -430,6 +692,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sweep-iterations", type=int, default=50, help="E-step iterations of every sweep fit"
     )
+    parser.add_argument(
+        "--scale-repeat", type=int, help="repetitions of the bench-long runs (default --repeat)"
+    )
     parser.add_argument("--scaling-factors", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument(
         "--scaling-n-jobs", type=int, default=1, help="tokenizer processes in the scaling runs"
@@ -463,6 +728,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_scaling(
             args.scaling_repeat or repeat, args.scaling_factors, k=10, n_jobs=args.scaling_n_jobs
         )
+    if "clean" in args.only:
+        rows += bench_clean(repeat)
+    if "scale" in args.only:
+        rows += bench_scale(args.scale_repeat or repeat, large=not args.quick)
     lines.append(
         f"after: {load_text()}; {(time.perf_counter() - started) / 60:.1f} min; medians of "
         f"{repeat} repetition(s) unless the command says otherwise"

@@ -19,22 +19,25 @@
 # What is in the corpus: which files loaded (and which did not, and why),
 # how much web noise cleaning removed from each speech, and each speech's
 # outline. Every later notebook stands on this.
+#
+# The first cell runs the pipeline (what `make report` does): everything
+# cached is reused, so on a current run it only reads the results, and the
+# tables and figures below are exactly those of `figures/index.html`.
 
 # %% tags=["parameters"]
-raw_dir = ""  # folder of speeches; "" = the project's data/raw
-out_dir = ""  # output root; "" = the project's data/ and figures/
+raw_dir = ""  # folder of speeches; "" = data/raw of the project
+out_dir = ""  # output root; "" = data/ and figures/ of the project
+params_file = ""  # settings file applied over speechtopics.toml; "" = none
 doc_id = "003"  # the speech whose outline is printed below
 
 # %%
-from speechtopics.analysis.overview import corpus_overview, load_report_table
-from speechtopics.config import notebook_paths
-from speechtopics.corpus.load import load
-from speechtopics.plots import save_figure
-from speechtopics.plots.corpus import plot_corpus_overview
-from speechtopics.text.segment import format_outline, outline
+from IPython.display import Image
 
-paths = notebook_paths(raw_dir, out_dir)
-corpus = load(paths)
+import speechtopics as st
+
+summary = st.run(raw_dir or None, out_dir or None, settings=params_file or None, progress=False)
+r = st.results(out_dir or None)
+print(summary.headline())
 
 # %% [markdown]
 # ## Load report
@@ -45,7 +48,7 @@ corpus = load(paths)
 # loaded but worth a look (metadata problems, converted traditional text).
 
 # %%
-load_report_table(corpus.report)
+r["load_report"]
 
 # %% [markdown]
 # ## Size, structure and noise per speech
@@ -57,18 +60,16 @@ load_report_table(corpus.report)
 # words left after stopwords.
 
 # %%
-overview = corpus_overview(corpus)
-overview
+r["corpus_overview"]
 
 # %% [markdown]
 # The figure shows the same table: in the left panel the hatched part of
-# each bar is removed noise (002 is the noisy forum copy); the middle panel
-# gives paragraphs with the number of top-level sections at the bar's end;
-# the right panel the tokens each speech contributes to the analyses.
+# each bar is removed noise; the middle panel gives paragraphs with the
+# number of top-level sections at the bar's end; the right panel the tokens
+# each speech contributes to the analyses.
 
 # %%
-figure = plot_corpus_overview(overview)
-save_figure(figure, paths.figures / "notebooks", "corpus_overview")
+Image(r.figure("corpus_overview"))
 
 # %% [markdown]
 # ## Outline of one speech
@@ -77,5 +78,5 @@ save_figure(figure, paths.figures / "notebooks", "corpus_overview")
 # analyses use for grouping) and the number of paragraphs under each.
 
 # %%
-units = [unit for unit in corpus.units if unit.doc_id == doc_id]
-print(format_outline(outline(units)))
+corpus = st.load(raw_dir or None, out_dir or None, settings=params_file or None)
+print(corpus.outline_text(doc_id))

@@ -14,79 +14,37 @@
 # ---
 
 # %% [markdown]
-# # 04 · Themes, keywords in context and formulations (提法)
+# # 04 · Themes
 #
-# How much does each speech talk about 三服务, the 参谋助手 role, 队伍建设
-# and the other themes of `data/lexicon/themes.toml` — per speech, per
-# section, per level and year — and where in the speech? Then the exact
-# words: every occurrence of a term in context (KWIC), and the numbered
-# slogans, quoted set phrases and role metaphors (提法) that structure this
-# genre, found from the text by rules.
+# How often, and where, each speech speaks of the themes a reader of these
+# speeches would name: 三服务, the 参谋助手 role, 队伍建设, 综合协调, 狠抓落实 …
+# (the lexicon in `data/lexicon/themes.toml`), the words around them, and
+# the formulations (提法) the speeches coin.
 #
 # A theme *hit* is a token equal to one of the theme's terms; rates are hits
 # per 1,000 tokens of the same unit (titles left out). Edit `themes.toml` to
 # change a theme; every term must be a word the tokenizer produces.
+#
+# The first cell runs the pipeline (what `make report` does): everything
+# cached is reused, so on a current run it only reads the results, and the
+# tables and figures below are exactly those of `figures/index.html`.
 
 # %% tags=["parameters"]
-raw_dir = ""  # folder of speeches; "" = the project's data/raw
-out_dir = ""  # output root; "" = the project's data/ and figures/
+raw_dir = ""  # folder of speeches; "" = data/raw of the project
+out_dir = ""  # output root; "" = data/ and figures/ of the project
+params_file = ""  # settings file applied over speechtopics.toml; "" = none
 theme_name = "队伍建设"  # the theme whose terms and contexts are listed in detail
 kwic_term = "参谋助手"  # a word or phrase looked up in context
 kwic_docs = []  # only these speeches, e.g. ["000"]; [] = all
-kwic_window = 15  # characters of context on each side
-group_by = ["level", "year"]  # metadata columns compared
-formulation_context = 12  # characters of context in formulation examples
 
 # %%
-from speechtopics.analysis.themes.formulations import (
-    find_formulations,
-    formulation_counts,
-    formulation_occurrences,
-    formulation_recall,
-    formulations_by_speech,
-)
-from speechtopics.analysis.themes.kwic import kwic, kwic_theme
-from speechtopics.analysis.themes.rates import (
-    section_outline,
-    section_starts,
-    speech_texts,
-    speech_titles,
-    term_count_matrix,
-    term_counts_by_speech,
-    theme_by_name,
-    theme_lexicon_table,
-    theme_positions,
-    theme_rate_matrix,
-    theme_rates_by_group,
-    theme_rates_by_section,
-    theme_rates_by_speech,
-)
-from speechtopics.config import notebook_paths
-from speechtopics.corpus.load import load
-from speechtopics.plots import save_figure
-from speechtopics.plots.themes import (
-    plot_formulations,
-    plot_theme_by_group,
-    plot_theme_dispersion,
-    plot_theme_heatmap,
-    plot_theme_section_heatmap,
-)
-from speechtopics.text.lexicon import load_reference_formulations
+from IPython.display import Image
 
-paths = notebook_paths(raw_dir, out_dir)
-corpus = load(paths)
-titles = speech_titles(corpus.speeches)
-texts = speech_texts(corpus.speeches)
-documents = corpus.at_grain("document")
+import speechtopics as st
 
-# %% [markdown]
-# ## The themes
-#
-# One row per theme: its definition and the terms counted for it. A term
-# may belong to two themes and then counts for both.
-
-# %%
-theme_lexicon_table(corpus.themes)
+summary = st.run(raw_dir or None, out_dir or None, settings=params_file or None, progress=False)
+r = st.results(out_dir or None)
+print(summary.headline())
 
 # %% [markdown]
 # ## Theme rates per speech
@@ -97,8 +55,7 @@ theme_lexicon_table(corpus.themes)
 # construction.
 
 # %%
-speech_rates = theme_rates_by_speech(documents, corpus.themes)
-theme_rate_matrix(speech_rates)
+r["theme_rates_by_speech"].pivot(index="doc_id", columns="theme", values="rate_per_1k")
 
 # %% [markdown]
 # The heatmap shows the same numbers; darker is more frequent. Columns run
@@ -106,59 +63,49 @@ theme_rate_matrix(speech_rates)
 # label gives each speech's number of tokens, the base of its rates.
 
 # %%
-figure = plot_theme_heatmap(speech_rates, titles)
-save_figure(figure, paths.figures / "notebooks", "theme_heatmap")
+Image(r.figure("theme_heatmap"))
 
 # %% [markdown]
 # ## The exact words behind one theme
 #
 # For every term of the chosen theme: how often it is a token in each
-# speech (what the rates count). The second table gives the literal count
-# of the string in the cleaned text, as `grep -o` would: it is larger where
-# the term sits inside a longer word (队伍 in 干部队伍建设), which the
-# token count deliberately does not count.
+# speech (what the rates count), and the literal count of the string in the
+# cleaned text, as `grep -o` would: it is larger where the term sits inside
+# a longer word (队伍 in 干部队伍建设), which the token count deliberately
+# does not count.
 
 # %%
-term_counts = term_counts_by_speech(documents, texts, corpus.themes)
-term_count_matrix(term_counts, theme_name)
-
-# %%
-term_count_matrix(term_counts, theme_name, count="substring_count")
+terms = r["term_counts_by_speech"]
+terms[terms["theme"] == theme_name].pivot(index="term", columns="doc_id", values="token_count")
 
 # %% [markdown]
 # ## Theme rates per section
 #
-# Each top-level section (一、二、… and 开场 for the opening remarks) with
+# Each top-level section (一、二、… and 引言 for the opening remarks) with
 # its rates. Speeches are separated by black lines and sections keep their
-# reading order. A short section (few tokens in its label) gives unstable
-# rates: one or two hits make a dark cell.
+# reading order. A short section (few tokens) gives unstable rates: one or
+# two hits make a dark cell.
 
 # %%
-section_rates = theme_rates_by_section(
-    corpus.at_grain("section"), corpus.themes, section_outline(corpus.units)
-)
-theme_rate_matrix(section_rates, ["doc_id", "section_path", "section_heading"])
+r["theme_rates_by_section"]
 
 # %%
-figure = plot_theme_section_heatmap(section_rates)
-save_figure(figure, paths.figures / "notebooks", "theme_section_heatmap")
+Image(r.figure("theme_section_heatmap"))
 
 # %% [markdown]
-# ## Theme rates by level and year
+# ## Theme rates by metadata group
 #
-# Speeches pooled by metadata: `rate_per_1k` divides the group's summed hits
-# by its summed tokens; `mean_speech_rate_per_1k` averages the speeches'
-# own rates. Speeches without the metadata form the group 未注明. With one
-# or two speeches per group these are descriptions of those speeches, not
-# estimates for a level or a year.
+# Speeches pooled by metadata (`[themes] group_by`): `rate_per_1k` divides
+# the group's summed hits by its summed tokens; `mean_speech_rate_per_1k`
+# averages the speeches' own rates. Speeches without the metadata form the
+# group 未注明. With one or two speeches per group these are descriptions
+# of those speeches, not estimates for a level or a year.
 
 # %%
-group_rates = theme_rates_by_group(speech_rates, corpus.speeches_frame(), group_by)
-group_rates
+r["theme_rates_by_group"]
 
 # %%
-figure = plot_theme_by_group(group_rates)
-save_figure(figure, paths.figures / "notebooks", "theme_by_group")
+Image(r.figure("theme_by_group"))
 
 # %% [markdown]
 # ## Where in the speech each theme appears
@@ -166,33 +113,30 @@ save_figure(figure, paths.figures / "notebooks", "theme_by_group")
 # One panel per theme, one row per speech; each black tick is one hit at its
 # position in the speech (0 = first token, 1 = last). The alternating
 # white and grey background marks the top-level sections. A cluster of
-# ticks is a passage devoted to the theme (队伍建设 in the last section of
-# 000 and 002); evenly spread ticks mean the theme runs through the speech.
+# ticks is a passage devoted to the theme; evenly spread ticks mean the
+# theme runs through the speech.
 
 # %%
-positions = theme_positions(corpus.units_frame(), corpus.themes)
-figure = plot_theme_dispersion(
-    positions, section_starts(corpus.units_frame()), titles, [t.name for t in corpus.themes]
-)
-save_figure(figure, paths.figures / "notebooks", "theme_dispersion")
+Image(r.figure("theme_dispersion"))
 
 # %% [markdown]
 # ## Keywords in context
 #
 # Every occurrence of a word or phrase in the cleaned text with
-# `kwic_window` characters on each side (cut at the paragraph's edge),
-# the section it is in and its character offset in the speech. Phrases the
-# tokenizer splits are found too, since this is a literal search.
+# `[themes] kwic_window` characters on each side (cut at the paragraph's
+# edge), the section it is in and its character offset in the speech.
+# Phrases the tokenizer splits are found too, since this is a literal
+# search. The second table does the same for every term of the chosen
+# theme: read down the `keyword` column to see which of its terms carry the
+# theme in each speech.
 
 # %%
-kwic(corpus.units, kwic_term, window=kwic_window, doc_ids=kwic_docs or None)
-
-# %% [markdown]
-# The same for every term of the chosen theme: read down the `keyword`
-# column to see which of its terms carry the theme in each speech.
+corpus = st.load(raw_dir or None, out_dir or None, settings=params_file or None)
+window = r.settings.themes.kwic_window
+st.kwic(corpus.units, [kwic_term], window=window, doc_ids=kwic_docs or None)
 
 # %%
-kwic_theme(corpus.units, theme_by_name(corpus.themes, theme_name), window=kwic_window)
+st.kwic(corpus.units, corpus.theme_terms(theme_name), window=window)
 
 # %% [markdown]
 # ## Formulations (提法)
@@ -203,25 +147,13 @@ kwic_theme(corpus.units, theme_by_name(corpus.themes, theme_name), window=kwic_w
 # phrases (“讲大局、强责任、提能力、抓落实”), and role metaphors — quoted
 # names ending in a role character (“参谋部”, “润滑油”) or nouns after 是,
 # 当好, 作为 … (是一个大管家). `evidence` says which rule accepted each one.
-# Plain enumerations (一是…二是…, 第一…) are never formulations.
+# Plain enumerations (一是…二是…, 第一…) are never formulations. Every
+# occurrence, quoted or not, is counted per speech; an occurrence must start
+# and end on word boundaries, and an ordinal (第三个转变) is not the slogan
+# (三个转变).
 
 # %%
-found = find_formulations(corpus.units, corpus.tokenizer.segment)
-found
-
-# %% [markdown]
-# Then every occurrence of each formulation, quoted or not, is counted per
-# speech. An occurrence must start and end on word boundaries, so 不管部
-# inside 不管部长 and 服务部 inside 服务部门 do not count, and an ordinal
-# (第三个转变) is not the slogan (三个转变). `example` shows the first
-# occurrence in each speech.
-
-# %%
-occurrences = formulation_occurrences(
-    corpus.units, list(found["formulation"]), corpus.tokenizer.segment, context=formulation_context
-)
-counts = formulation_counts(found, occurrences)
-counts
+r["formulations"]
 
 # %% [markdown]
 # Which speech uses which formulation: a dot per formulation and speech,
@@ -231,25 +163,12 @@ counts
 # vocabulary of slogans and metaphors forms a block.
 
 # %%
-by_speech = formulations_by_speech(counts, corpus.doc_ids)
-figure = plot_formulations(by_speech, titles)
-save_figure(figure, paths.figures / "notebooks", "formulations")
-by_speech
+Image(r.figure("formulations"))
 
 # %% [markdown]
-# ## Checking the rules against a hand-made list
-#
-# `data/lexicon/formulations.txt` lists the formulations a reader found in
-# the bundled speeches. `in_text` gives the speeches whose text contains the
-# string, `found_in` those where the rules counted it; rows with
-# `found = False` are what the rules miss (set phrases without quotation
-# marks, such as 踏石留印、抓铁有痕).
+# Recall against the reference list `data/lexicon/formulations.txt`
+# (formulations a reader noted): `in_text` says where the reference occurs,
+# `found` whether the rules found it.
 
 # %%
-recall = formulation_recall(
-    load_reference_formulations(paths.lexicon / "formulations.txt"), counts, texts
-)
-recall[~recall["found"]]
-
-# %%
-recall["found"].sum(), (recall["in_text"] != "").sum()
+r["formulation_recall"]

@@ -7,12 +7,15 @@ data/interim, data/processed and figures are never touched by tests.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The benchmarks' helpers (streams of large corpora) are tested too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_settings  # noqa: E402
 from speechtopics.corpus.load import load  # noqa: E402

@@ -25,6 +25,7 @@ from speechtopics.analysis.features import (
     keyness_statistics,
     keywords_by_section,
     keywords_by_speech,
+    nearest_speeches,
     similarity_long,
     similarity_wide,
     speech_similarity,
@@ -434,7 +435,7 @@ def test_stage_writes_every_table_and_figure(stage_output):
     assert {name.rsplit(".", 1)[0] for name in stage_output.files} == expected
     formats = ("png", "svg", "pdf")
     assert all(f"{name}.{fmt}" in stage_output.files for name in expected for fmt in formats)
-    assert stage_output.data["doc_ids"] == DOC_IDS
+    assert stage_output.tables["keywords_by_speech"]["doc_id"].unique().tolist() == DOC_IDS
     assert stage_output.messages == []
 
 
@@ -487,3 +488,37 @@ def test_stage_reports_when_there_is_only_one_speech(corpus, params):
     results = feature_tables(single, params.features)
     assert set(results.tables) == {"keywords_by_speech", "keywords_by_section"}
     assert any("at least two speeches" in message for message in results.messages)
+
+
+def test_keyness_by_speech_is_keyness_with_each_speech_as_target(documents):
+    table = keyness_by_speech(documents)
+    for doc_id in DOC_IDS:
+        one = keyness(documents, doc_id).reset_index(drop=True)
+        mine = table[table["doc_id"] == doc_id].drop(columns="doc_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, one, check_exact=True)
+
+
+def test_a_large_corpus_keeps_used_and_most_avoided_terms(documents, monkeypatch):
+    import speechtopics.analysis.features as features_module
+
+    full = keyness_by_speech(documents)
+    monkeypatch.setattr(features_module, "KEYNESS_FULL_CELLS", 10)
+    bounded = keyness_by_speech(documents, avoided_rows=3)
+    for doc_id in DOC_IDS:
+        rows = bounded[bounded["doc_id"] == doc_id]
+        used = full[(full["doc_id"] == doc_id) & (full["n_target"] > 0)]
+        assert rows["term"].head(len(used)).tolist() == used["term"].tolist()
+        assert (rows["n_target"] == 0).sum() == 3
+
+
+def test_nearest_speeches_are_the_all_pairs_table_cut_to_the_nearest(documents):
+    fit = fit_tfidf(documents, sublinear_tf=True)
+    full = similarity_long(cosine_similarity_matrix(fit))
+    near = nearest_speeches(fit, 2, block=2)
+    assert len(near) == len(DOC_IDS) * 3
+    merged = near.merge(full, on=["doc_id", "other_doc_id"], suffixes=("", "_all"))
+    assert len(merged) == len(near) and (merged["cosine"] == merged["cosine_all"]).all()
+    for doc_id in DOC_IDS:
+        others = full[(full["doc_id"] == doc_id) & (full["other_doc_id"] != doc_id)]
+        best = set(others.nlargest(2, "cosine")["other_doc_id"])
+        assert best <= set(near.loc[near["doc_id"] == doc_id, "other_doc_id"])

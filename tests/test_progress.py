@@ -8,7 +8,7 @@ import re
 import pytest
 
 from speechtopics import progress
-from speechtopics.analysis.topics.fit import _parallel
+from speechtopics.analysis.topics.fit import parallel_map
 from speechtopics.pipeline.stage import RunSummary
 
 
@@ -56,14 +56,19 @@ def test_a_terminal_gets_a_bar_and_a_message_on_its_own_line():
     assert re.search(r"(^|[\r\n])\[topics\] computing …\n", out)
 
 
-def test_topic_fits_report_their_progress(eager):
-    def _ensemble_fit(x):
-        return x * 2
+def _double(x: int) -> int:
+    return x * 2
 
-    log = io.StringIO()
-    with progress.reporting(True, log):
-        assert _parallel([(i,) for i in range(4)], _ensemble_fit, n_jobs=1) == [0, 2, 4, 6]
-    assert "topics: ensemble fits: 4/4 task done" in log.getvalue()
+
+def test_topic_fits_report_their_progress_in_a_log():
+    from speechtopics.pipeline.progress import fit_progress
+
+    lines: list[str] = []
+    with fit_progress("topic_models", lines.append):
+        results = parallel_map([(i,) for i in range(4)], _double, n_jobs=1, label="ensemble fits")
+    assert results == [0, 2, 4, 6]
+    assert lines[-1].startswith("[topic_models] ensemble fits: 4/4 done in")
+    assert all("\r" not in line for line in lines)
 
 
 def test_the_run_summary_ends_with_what_was_thin_and_where_to_look_first():

@@ -143,6 +143,23 @@ def test_split_sentences_keeps_closing_quotes():
 
 
 @pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        ("我们要坚持……不断前进。", ["我们要坚持……", "不断前进。"]),
+        ("他说：“好！”。然后", ["他说：“好！”", "。", "然后"]),
+        ("（一）要提高认识；二要加强学习", ["（一）要提高认识；", "二要加强学习"]),
+        ("Is it ok?Yes!", ["Is it ok?", "Yes!"]),
+        ("没有句末标点", ["没有句末标点"]),
+        ("a。）。b", ["a。）", "。", "b"]),
+        ('好!"对"', ['好!"对"']),
+        ("", [""]),
+    ],
+)
+def test_split_sentences_edges(paragraph, sentences):
+    assert split_sentences(paragraph) == sentences
+
+
+@pytest.mark.parametrize(
     ("grain", "count"), [("document", 5), ("section", 5 + 15 - 1), ("paragraph", None)]
 )
 def test_grains(corpus, grain, count):

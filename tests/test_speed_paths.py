@@ -15,10 +15,10 @@ import random
 
 import pytest
 from conftest import bench_path
+from streams import iter_lines, iter_tsv_column
 
 import speechtopics.text.tokenize as tokenize_module
 from speechtopics.config import PROJECT_ROOT, TokenizeSettings
-from speechtopics.corpus.stream import iter_lines, iter_tsv_column
 from speechtopics.text.tokenize import Tokenizer
 
 LEXICON = PROJECT_ROOT / "data" / "lexicon"

@@ -9,9 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import bench_path
-
-from speechtopics.analysis.vectors import build_dictionary
-from speechtopics.corpus.stream import (
+from streams import (
     BowStream,
     TokenFile,
     iter_lines,
@@ -20,6 +18,8 @@ from speechtopics.corpus.stream import (
     write_token_file,
     write_tsv_texts,
 )
+
+from speechtopics.analysis.vectors import build_dictionary
 
 
 @pytest.fixture(scope="module")

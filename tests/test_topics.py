@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import warnings
 from dataclasses import replace
 
@@ -33,13 +34,14 @@ from speechtopics.analysis.topics.coherence import (
     score_topics,
 )
 from speechtopics.analysis.topics.describe import frex, speech_topic, topic_labels, topic_word_frame
+from speechtopics.analysis.topics.engines import FitOptions
 from speechtopics.analysis.topics.ensemble import TopicEnsemble, model_from_lambda, topic_stability
 from speechtopics.analysis.topics.fit import holdout_split, topic_units
 from speechtopics.analysis.topics.identity import match_topics
 from speechtopics.analysis.topics.seeded import fit_seeded, seed_terms
 from speechtopics.analysis.topics.select import choose_k, k_summary, sweep_k
 from speechtopics.analysis.vectors import bow_corpus, build_dictionary
-from speechtopics.config import TopicSettings
+from speechtopics.config import PROJECT_ROOT, TopicSettings
 from speechtopics.corpus.load import load
 from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots import setup_cjk_font
@@ -56,7 +58,7 @@ from speechtopics.text.lexicon import Theme
 DOC_IDS = ["000", "001", "002", "003", "004"]
 
 #: Small settings for the stage fixtures (the defaults are exercised by the slow test and the notebook).
-SMALL = {"k_min": 3, "k_max": 4, "seeds": [1, 2], "ensemble_runs": 3, "passes": 10}
+SMALL = {"k_min": 3, "k_max": 4, "seeds": [1, 2], "ensemble_runs": 3, "gibbs_iterations": 200}
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -83,9 +85,15 @@ def dictionary(training, settings) -> Dictionary:
 
 
 @pytest.fixture(scope="module")
-def small_sweep(training, dictionary) -> pd.DataFrame:
+def small_sweep(training, dictionary, settings) -> pd.DataFrame:
+    options = FitOptions.from_settings(settings).scaled(settings.sweep_share)
     return sweep_k(
-        training["tokens"], [3, 4, 5], [1, 2, 3], dictionary=dictionary, passes=10, split_seed=7
+        training["tokens"],
+        [3, 4, 5],
+        [1, 2, 3],
+        dictionary=dictionary,
+        options=options,
+        split_seed=7,
     )
 
 
@@ -102,8 +110,7 @@ def seeded(corpus, training, settings):
         free_topics=settings.free_topics,
         seed_weight=settings.seed_weight,
         runs=settings.seeded_runs,
-        passes=settings.passes,
-        iterations=settings.iterations,
+        options=FitOptions.seeded(settings),
     )
     return model, seeded_dictionary
 
@@ -259,8 +266,8 @@ def test_reported_topics_are_stable_with_the_default_settings(corpus, params):
     assert (
         stability["stable"] == (stability["mean_jaccard"] >= settings.stability_threshold)
     ).all()
-    # a single fit is not worth reporting: its topics come back at well under the threshold
-    assert stability["single_fit_jaccard"].mean() < 0.5
+    # averaging pays: the ensembles agree more than single fits do
+    assert stability["mean_jaccard"].mean() > stability["single_fit_jaccard"].mean() + 0.1
 
 
 # --------------------------------------------------------------------------- choosing K
@@ -373,8 +380,10 @@ def test_window_counts_follow_gensim_on_repeated_words():
         assert scores[measure] == pytest.approx(naive, rel=1e-9, abs=1e-12), measure
 
 
-def test_sweep_does_not_depend_on_the_number_of_workers(training, dictionary):
-    kwargs = dict(dictionary=dictionary, passes=3, iterations=50)
+@pytest.mark.parametrize("engine", ["tomotopy", "gensim"])
+def test_sweep_does_not_depend_on_the_number_of_workers(training, dictionary, engine):
+    options = FitOptions(engine=engine, iterations=100, passes=3, vb_iterations=50)
+    kwargs = dict(dictionary=dictionary, options=options)
     one = sweep_k(training["tokens"], [3], [1, 2], n_jobs=1, **kwargs)
     two = sweep_k(training["tokens"], [3], [1, 2], n_jobs=2, **kwargs)
     pd.testing.assert_frame_equal(one, two, check_exact=True)
@@ -464,11 +473,14 @@ def test_labels_name_the_theme_a_topic_lifts():
 
 def test_match_topics_recovers_a_permutation(stage):
     current = stage.data["topic_word"]
-    permutation = [2, 0, 1]
-    previous = current.iloc[permutation].set_axis(["old_a", "old_b", "old_c"])
+    permutation = list(reversed(range(len(current))))
+    old_names = [f"old_{i}" for i in range(len(current))]
+    previous = current.iloc[permutation].set_axis(old_names)
     shuffled_words = previous[list(reversed(previous.columns))]
     match = match_topics(shuffled_words, current)
-    assert match.mapping == {"T1": "old_b", "T2": "old_c", "T3": "old_a"}
+    assert match.mapping == {
+        name: old_names[permutation.index(i)] for i, name in enumerate(current.index)
+    }
     assert match.vanished == []
     assert all(distance < 1e-6 for distance in match.distance.values())
 
@@ -677,3 +689,41 @@ def test_topic_word_frame_is_a_distribution_per_topic(stage):
     again = topic_word_frame(frame.to_numpy() * 3, list(frame.columns), list(frame.index))
     assert list(again.index) == list(frame.index) and list(again.columns) == list(frame.columns)
     assert np.allclose(again.to_numpy(), frame.to_numpy(), rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- growing corpus
+
+
+@pytest.mark.slow
+def test_adding_a_speech_starts_from_the_previous_topics(tmp_path, params):
+    from speechtopics.config import default_paths
+    from speechtopics.pipeline.run import run
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sources = sorted((PROJECT_ROOT / "data" / "raw").glob("*.txt"))
+    for source in sources[:4]:
+        shutil.copy(source, raw)
+    paths = default_paths(params).with_overrides(raw=raw, out=tmp_path / "out")
+    quick = params.updated({"topics": {**SMALL, "refit_above": 0.25}})
+
+    def run_once():
+        summary = run(paths, quick, progress=False, echo=lambda _: None)
+        status = {row["stage"]: row["status"] for row in summary.rows}
+        return summary, status
+
+    first, _ = run_once()
+    choice = (paths.processed / "topic_k_choice.csv").read_bytes()
+    shutil.copy(sources[4], raw)  # one speech of five: 20 % ≤ refit_above
+    grown, status = run_once()
+    assert status["topic_models"] == "recomputed"
+    assert any("topics started from the previous run" in m for m in grown.messages)
+    assert (paths.processed / "topic_k_choice.csv").read_bytes() == choice  # K kept
+    identity = pd.read_csv(paths.processed / "topic_identity.csv")
+    assert (identity["status"] == "matched").all()
+    _, again = run_once()  # nothing changed since: everything from the cache
+    assert set(again.values()) <= {"reused"}
+    for source in sources[:2]:  # two more changed since the last full fit: above the share
+        (raw / source.name).unlink()
+    shrunk, _ = run_once()
+    assert any("topics fitted from scratch" in m for m in shrunk.messages)

@@ -6,6 +6,7 @@ The public API (see :mod:`speechtopics.api`)::
     corpus = st.load()          # speeches, paragraph units, tokens
     summary = st.run()          # every table and figure (what `make report` does)
     r = st.results()            # the last run's tables (DataFrames) and topic models
+    st.kwic(corpus.units, ["参谋助手"])   # every occurrence in context
 
 Importing a submodule does not import the API: it is loaded on first use.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from .config import VERSION as __version__
 
-_API = ("load", "run", "results", "settings", "paths", "Results")
+_API = ("load", "run", "results", "settings", "paths", "kwic", "match_topics", "Results")
 __all__ = ["__version__", *_API]
 
 

@@ -24,7 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis.themes.kwic import kwic
 from .analysis.topics.export import FittedTopics
+from .analysis.topics.identity import match_topics
 from .config import Paths, Settings, as_settings, default_paths, load_settings
 from .corpus.load import load as load_corpus
 from .corpus.model import Corpus
@@ -34,6 +36,8 @@ from .pipeline.run import run as run_pipeline
 from .pipeline.stage import RunSummary
 from .pipeline.stages.topics import THEME_TOPIC_MODEL_FILE, TOPIC_MODEL_FILE
 from .report.workbook import README_SHEET, WORKBOOK_FILE
+
+__all__ = ["Results", "kwic", "load", "match_topics", "paths", "results", "run", "settings"]
 
 SettingsLike = Settings | Mapping[str, Any] | str | Path | None
 

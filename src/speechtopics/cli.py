@@ -25,7 +25,6 @@ from .corpus.readers import read_speech_file
 from .pipeline.history import describe_changes
 from .pipeline.run import run
 from .text.lexicon import LexiconError, load_themes
-from .text.segment import format_outline, outline
 
 EXIT_OK = 0
 EXIT_NOTHING_DONE = 1
@@ -135,17 +134,13 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
-
     paths, settings = _paths_and_settings(args)
     corpus = load(paths, settings)
     try:
-        speech = corpus.speech(args.doc_id)
+        _print(corpus.outline_text(args.doc_id))
     except KeyError as exc:
         sys.stderr.write(f"speechtopics outline: {exc.args[0]}\n")
         return EXIT_NOTHING_DONE
-    units = [unit for unit in corpus.units if unit.doc_id == speech.doc_id]
-    _print(f"{speech.doc_id}  {speech.title or '(no title)'}  [{speech.file}]")
-    _print(format_outline(outline(units)))
     return EXIT_OK
 
 
@@ -176,12 +171,11 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     corpus = load(paths, settings)
     terms = [args.term] if args.term else []
     if args.theme:
-        matching = [theme for theme in corpus.themes if args.theme in (theme.name, theme.label)]
-        if not matching:
-            names = ", ".join(theme.name for theme in corpus.themes)
-            sys.stderr.write(f"speechtopics kwic: no theme {args.theme!r}; themes are {names}\n")
+        try:
+            terms.extend(corpus.theme_terms(args.theme))
+        except KeyError as exc:
+            sys.stderr.write(f"speechtopics kwic: {exc.args[0]}\n")
             return EXIT_USAGE
-        terms.extend(matching[0].terms)
     if not terms:
         sys.stderr.write("speechtopics kwic: give TERM or --theme NAME\n")
         return EXIT_USAGE
@@ -233,13 +227,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="speechtopics",
-        description="Find and compare themes in Chinese speeches about office work.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_corpus_commands(sub) -> None:
+    """Commands that look at the speeches: ``ingest``, ``clean``, ``tokens``, ``outline``."""
     p = sub.add_parser(
         "ingest", help="load every speech and print the load report and corpus summary"
     )
@@ -275,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", help="speech id (see `speechtopics ingest`)")
     p.set_defaults(func=cmd_outline)
 
+
+def _add_analysis_commands(sub) -> None:
+    """Commands that run or read the analysis: ``run``, ``kwic``, ``add``, ``diff``."""
     p = sub.add_parser(
         "run", help="run every stage and write tables and figures (what `make report` does)"
     )
@@ -316,6 +308,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="what changed since the previous run")
     _common(p)
     p.set_defaults(func=cmd_diff)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``speechtopics`` command line: one subcommand per task."""
+    parser = argparse.ArgumentParser(
+        prog="speechtopics",
+        description="Find and compare themes in Chinese speeches about office work.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_corpus_commands(sub)
+    _add_analysis_commands(sub)
     return parser
 
 

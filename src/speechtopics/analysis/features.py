@@ -23,7 +23,7 @@ from scipy.stats import chi2 as chi2_distribution
 
 from ..config import FeatureSettings
 from ..corpus.model import Corpus
-from .vectors import UNIT_COLUMNS, Analyzer, TfidfFit, fit_tfidf
+from .vectors import UNIT_COLUMNS, Analyzer, TfidfFit, count_matrix, fit_tfidf
 
 KEYNESS_MEASURES = ("chi2", "g2")
 
@@ -304,14 +304,55 @@ def keyness(
     return table.reset_index(drop=True)
 
 
+#: Above this many speeches × terms, each speech's keyness rows keep the terms it
+#: uses and its ``avoided_rows`` most avoided ones (the table would not fit otherwise).
+KEYNESS_FULL_CELLS = 1_000_000
+
+
+def _speech_term_counts(units: pd.DataFrame) -> tuple[list[str], np.ndarray, sparse.csr_matrix]:
+    """Speeches (sorted), terms (sorted) and their counts, one row per speech."""
+    per_speech = units.groupby("doc_id", sort=True)["tokens"].agg(
+        lambda lists: [token for tokens in lists for token in tokens]
+    )
+    counts, terms = count_matrix(per_speech.tolist())
+    return list(per_speech.index), terms, counts
+
+
+def _speech_keyness(
+    terms: np.ndarray, n_target: np.ndarray, totals: np.ndarray, yates: bool
+) -> pd.DataFrame:
+    """The :func:`keyness` table of one speech from its counts and the corpus totals."""
+    n_reference = totals - n_target
+    total_target, total_reference = int(n_target.sum()), int(n_reference.sum())
+    table = pd.DataFrame(
+        {
+            "term": terms,
+            "n_target": n_target,
+            "n_reference": n_reference,
+            "total_target": total_target,
+            "total_reference": total_reference,
+            "rate_target_per_1k": 1000.0 * n_target / max(total_target, 1),
+            "rate_reference_per_1k": 1000.0 * n_reference / max(total_reference, 1),
+        }
+    )
+    statistics = keyness_statistics(
+        n_target, n_reference, total_target, total_reference, yates=yates
+    )
+    return pd.concat([table, statistics], axis=1)
+
+
 def keyness_by_speech(
     units: pd.DataFrame,
     *,
     yates: bool = True,
     measure: str = "chi2",
     min_count: int = 1,
+    avoided_rows: int = 15,
 ) -> pd.DataFrame:
     """Keyness of every term for each speech against the rest of the corpus.
+
+    The same numbers as :func:`keyness` with each speech as the target,
+    computed from one speech × term count matrix.
 
     Parameters
     ----------
@@ -319,6 +360,10 @@ def keyness_by_speech(
         Units of any grain with ``doc_id`` and ``tokens``.
     yates, measure, min_count
         See :func:`keyness`.
+    avoided_rows : int
+        On large corpora (more than :data:`KEYNESS_FULL_CELLS` speeches ×
+        terms) a speech keeps the rows of the terms it uses and of its this
+        many most avoided terms.
 
     Returns
     -------
@@ -327,16 +372,25 @@ def keyness_by_speech(
         ``doc_id`` order, each sorted by ``measure`` descending. Empty when
         there are fewer than two speeches.
     """
-    doc_ids = sorted(set(units["doc_id"]))
+    if measure not in KEYNESS_MEASURES:
+        raise ValueError(f"measure must be one of {KEYNESS_MEASURES}, not {measure!r}")
+    doc_ids, terms, counts = _speech_term_counts(units)
     if len(doc_ids) < 2:
         return pd.DataFrame(
             columns=["doc_id", "term", "n_target", "n_reference", "chi2", "p", "g2", "p_g2"]
         )
+    totals = np.asarray(counts.sum(axis=0)).ravel()
+    bounded = len(doc_ids) * len(terms) > KEYNESS_FULL_CELLS
     tables = []
-    for doc_id in doc_ids:
-        table = keyness(units, doc_id, yates=yates, measure=measure, min_count=min_count)
+    for row, doc_id in enumerate(doc_ids):
+        table = _speech_keyness(terms, counts[row].toarray().ravel(), totals, yates)
+        table = table[table["n_target"] + table["n_reference"] >= min_count]
+        table = table.sort_values([measure, "term"], ascending=[False, True], kind="mergesort")
+        if bounded:
+            used = table["n_target"] > 0
+            table = pd.concat([table[used], table[~used].tail(avoided_rows)])
         table.insert(0, "doc_id", doc_id)
-        tables.append(table)
+        tables.append(table.reset_index(drop=True))
     return pd.concat(tables, ignore_index=True)
 
 
@@ -423,6 +477,39 @@ def speech_similarity(
     """
     matrix = cosine_similarity_matrix(fit_tfidf(units, analyzer, sublinear_tf=sublinear_tf))
     return similarity_long(matrix)
+
+
+#: Above this many speeches the similarity table lists each speech's nearest ones only.
+SIMILARITY_ALL_PAIRS = 500
+
+
+def nearest_speeches(fit: TfidfFit, neighbours: int, block: int = 1000) -> pd.DataFrame:
+    """Each unit's ``neighbours`` most similar others (and itself), for corpora too large for all pairs.
+
+    Computed block by block, never holding the units × units matrix.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id``, ``other_doc_id``, ``cosine`` (as :func:`similarity_long`), sorted by both ids.
+    """
+    weights = fit.weights.astype(float)
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    normalised = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ weights
+    labels = np.array([str(label) for label in fit.units["unit_id"]])
+    rows = []
+    for start in range(0, normalised.shape[0], block):
+        chunk = np.clip(
+            np.asarray((normalised[start : start + block] @ normalised.T).todense()), 0, 1
+        )
+        for offset, similarities in enumerate(chunk):
+            own = start + offset
+            similarities[own] = -1.0
+            nearest = np.argsort(-similarities, kind="stable")[:neighbours]
+            rows.append((labels[own], labels[own], 1.0 if norms[own] > 0 else 0.0))
+            rows.extend((labels[own], labels[j], float(similarities[j])) for j in nearest)
+    table = pd.DataFrame(rows, columns=["doc_id", "other_doc_id", "cosine"])
+    return table.sort_values(["doc_id", "other_doc_id"], kind="mergesort").reset_index(drop=True)
 
 
 def similarity_long(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -513,9 +600,16 @@ def feature_tables(corpus: Corpus, options: FeatureSettings) -> FeatureResults:
             measure=options.keyness_measure,
             min_count=options.keyness_min_count,
         )
-        results.tables["speech_similarity"] = similarity_long(
-            cosine_similarity_matrix(document_fit)
-        )
+        if len(documents) > SIMILARITY_ALL_PAIRS:
+            results.tables["speech_similarity"] = nearest_speeches(document_fit, options.top_n)
+            results.messages.append(
+                f"speech similarity: each speech's {options.top_n} nearest of {len(documents)} "
+                f"(all pairs would be {len(documents) ** 2:,} rows)"
+            )
+        else:
+            results.tables["speech_similarity"] = similarity_long(
+                cosine_similarity_matrix(document_fit)
+            )
     else:
         results.messages.append(
             "keyness and speech similarity skipped: they need at least two speeches"

@@ -74,6 +74,15 @@ def identity_analyzer(tokens: Sequence[str]) -> list[str]:
     return list(tokens)
 
 
+def count_matrix(token_lists: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Raw counts of pre-tokenized units: units × terms (int64) and the terms, sorted."""
+    counter = CountVectorizer(analyzer=identity_analyzer, lowercase=False)
+    counts = sparse.csr_matrix(
+        counter.fit_transform([list(t) for t in token_lists]), dtype=np.int64
+    )
+    return counts, counter.get_feature_names_out()
+
+
 def tfidf_matrix(
     token_lists: Sequence[Sequence[str]], min_df: int | float = 1, sublinear_tf: bool = True
 ) -> tuple[sparse.csr_matrix, list[str]]:

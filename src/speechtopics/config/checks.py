@@ -143,6 +143,11 @@ def check_values(settings: Any, source: str) -> list[str]:
                 f"{source} [{name}] k_min = {section.k_min}, k_max = {section.k_max}: "
                 "k_min must not be greater than k_max"
             )
+    if settings.topics.seeds and settings.topics.sweep_seeds > len(settings.topics.seeds):
+        problems.append(
+            f"{source} [topics] sweep_seeds = {settings.topics.sweep_seeds}: at most the "
+            f"{len(settings.topics.seeds)} seeds given in [topics] seeds"
+        )
     if not settings.topics.seeds:
         problems.append(
             f"{source} [topics] seeds = []: give at least one seed, e.g. seeds = [1, 2, 3]"

@@ -5,6 +5,7 @@ Their field defaults are the only defaults in the package.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
@@ -81,12 +82,28 @@ class TopicSettings:
     ----------
     grain : str
         Analysis units: ``paragraph`` (default), ``section``, ``sentence`` or ``document``.
+    engine : {"tomotopy", "gensim"}
+        Engine of the K sweep and the reported topics (the seeded theme
+        topics always use gensim, whose per-word prior and guided start they need).
     k_min, k_max : int
-        Range of K swept.
+        Range of K searched.
     seeds : tuple of int
-        Seeds: one fit per (K, seed) in the sweep, one ensemble per seed for stability.
+        One ensemble per seed; stability compares them.
+    sweep_seeds : int
+        The first this many seeds fit every K of the sweep.
+    sweep_points : int
+        K of the sweep's first round, spread over the range; the second round
+        fits the K around the best (0 = every K at once).
+    sweep_share : float
+        Share of the reported models' iterations (or passes) each sweep fit runs.
+    gibbs_iterations : int
+        tomotopy: most Gibbs iterations of a fit.
     passes, iterations : int
-        gensim ``LdaModel`` passes over the units and E-step iterations per unit.
+        gensim: most passes of a fit, E-step iterations per unit and pass.
+    tolerance : float
+        A fit stops early once an iteration check (tomotopy: log-likelihood
+        per word over 50 iterations; gensim: mean change of the topics in a
+        pass) improves by less than this.
     top_n : int
         Top words per topic for coherence, stability and the ``topic_words`` table.
     stability_threshold : float
@@ -102,7 +119,18 @@ class TopicSettings:
     split_seed : int
         Seed of the held-out split (the same split for every K and seed).
     ensemble_runs : int
-        Fits averaged into one seed's ensemble (1 = single fits).
+        Fits averaged into one seed's ensemble (1 = single fits), on corpora
+        of up to ``ensemble_tokens`` training tokens.
+    ensemble_tokens : int
+        Above this many tokens, fewer fits per seed (in proportion, at least
+        3): larger corpora give stable topics with fewer fits.
+    refit_above : float
+        A rerun after speeches were added, changed or removed keeps K and
+        starts from the previous topics while at most this share of the
+        speeches changed; above it, everything is refitted.
+    warm_weight : float
+        Weight of the previous topics in a warm start (share of an average
+        topic's tokens added as prior pseudo-counts).
     alpha : str or float
         Document–topic prior: ``symmetric``, ``asymmetric`` or a positive number.
     free_topics : int
@@ -120,11 +148,17 @@ class TopicSettings:
     """
 
     grain: Grain = "paragraph"
+    engine: Literal["tomotopy", "gensim"] = "tomotopy"
     k_min: int = field(default=3, metadata=_range(2))
     k_max: int = field(default=15, metadata=_range(2))
-    seeds: tuple[int, ...] = field(default=(1, 2, 3, 4, 5), metadata=_range(0, distinct=True))
-    passes: int = field(default=20, metadata=_range(1))
+    seeds: tuple[int, ...] = field(default=(1, 2, 3), metadata=_range(0, distinct=True))
+    sweep_seeds: int = field(default=2, metadata=_range(1))
+    sweep_points: int = field(default=5, metadata=_range(0))
+    sweep_share: float = field(default=0.4, metadata=_range(0, 1, above=0))
+    gibbs_iterations: int = field(default=500, metadata=_range(1))
+    passes: int = field(default=10, metadata=_range(1))
     iterations: int = field(default=400, metadata=_range(1))
+    tolerance: float = field(default=0.005, metadata=_range(0))
     top_n: int = field(default=20, metadata=_range(1))
     stability_threshold: float = field(default=0.6, metadata=_range(0, 1))
     no_below: int = field(default=2, metadata=_range(1))
@@ -132,7 +166,10 @@ class TopicSettings:
     min_unit_tokens: int = field(default=20, metadata=_range(0))
     holdout_fraction: float = field(default=0.2, metadata=_range(0, 1, below=1))
     split_seed: int = field(default=20240601, metadata=_range(0))
-    ensemble_runs: int = field(default=20, metadata=_range(1, 1000))
+    ensemble_runs: int = field(default=10, metadata=_range(1, 1000))
+    ensemble_tokens: int = field(default=150_000, metadata=_range(1))
+    refit_above: float = field(default=0.2, metadata=_range(0, 1))
+    warm_weight: float = field(default=0.2, metadata=_range(0))
     alpha: Literal["symmetric", "asymmetric"] | float = "symmetric"
     free_topics: int = field(default=3, metadata=_range(0))
     seed_weight: float = field(default=2.0, metadata=_range(0))
@@ -146,15 +183,12 @@ class TopicSettings:
         """The K swept: ``k_min..k_max``."""
         return list(range(int(self.k_min), int(self.k_max) + 1))
 
-    @property
-    def fit_options(self) -> dict[str, Any]:
-        """Keyword arguments every fit shares (``passes``, ``iterations``, ``alpha``, ``n_jobs``)."""
-        return {
-            "passes": self.passes,
-            "iterations": self.iterations,
-            "alpha": self.alpha,
-            "n_jobs": self.n_jobs,
-        }
+    def runs_per_seed(self, training_tokens: int) -> int:
+        """Fits per seed for a corpus of ``training_tokens`` (see ``ensemble_tokens``)."""
+        if training_tokens <= self.ensemble_tokens:
+            return self.ensemble_runs
+        scaled = math.ceil(self.ensemble_runs * self.ensemble_tokens / training_tokens)
+        return min(self.ensemble_runs, max(3, scaled))
 
 
 @dataclass(frozen=True)

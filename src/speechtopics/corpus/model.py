@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..text.clean import CleanResult
 from ..text.lexicon import Theme
-from ..text.segment import Unit, group_units, segment_speech
+from ..text.segment import Unit, format_outline, group_units, outline, segment_speech
 from ..text.tokenize import Tokenizer
 
 
@@ -146,6 +146,21 @@ class Corpus:
             if speech.doc_id == doc_id:
                 return speech
         raise KeyError(f"no speech {doc_id!r}; known: {', '.join(self.doc_ids)}")
+
+    def outline_text(self, doc_id: str) -> str:
+        """A speech's id, title and file, then its section tree as indented lines."""
+        speech = self.speech(doc_id)
+        units = [unit for unit in self.units if unit.doc_id == speech.doc_id]
+        header = f"{speech.doc_id}  {speech.title or '(no title)'}  [{speech.file}]"
+        return header + "\n" + format_outline(outline(units))
+
+    def theme_terms(self, name: str) -> list[str]:
+        """The terms of the theme called ``name`` (its key or its label in ``themes.toml``)."""
+        for theme in self.themes:
+            if name in (theme.name, theme.label):
+                return list(theme.terms)
+        known = ", ".join(theme.name for theme in self.themes)
+        raise KeyError(f"no theme {name!r}; themes are {known}")
 
     def speeches_frame(self) -> pd.DataFrame:
         """One row per speech: id, file, title and metadata."""

@@ -9,6 +9,7 @@ as text and ``year`` as integers).
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from datetime import UTC, datetime
@@ -45,5 +46,14 @@ def write_manifest(
         "stages": summary.rows,
         "outputs": dict(sorted(summary.outputs.items())),
         "tables": dict(sorted(summary.tables.items())),
+        "prepared": dict(sorted(summary.prepared.items())),
     }
     write_json(paths.processed / MANIFEST_FILE, manifest)
+
+
+def read_manifest(paths: Paths) -> dict:
+    """The last run's manifest (empty when there is none or it cannot be read)."""
+    try:
+        return json.loads((paths.processed / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

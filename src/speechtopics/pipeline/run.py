@@ -30,8 +30,9 @@ from ..io import (
 from ..progress import note, reporting
 from .cache import compute_stage, corpus_key, stage_key
 from .history import snapshot_previous_run
-from .manifest import write_manifest
-from .stage import RunSummary, StageOutput
+from .manifest import read_manifest, write_manifest
+from .progress import fit_progress
+from .stage import PrepareContext, RunSummary, StageOutput
 from .stages import STAGE_NAMES, STAGES, stages_needed, stages_to_run
 
 
@@ -141,6 +142,7 @@ def _run_locked(
 ) -> RunSummary:
     summary = RunSummary()
     started = datetime.now(UTC)
+    previous = read_manifest(paths)
     snapshot_previous_run(paths)
     corpus = _load_step(paths, settings, force, progress, summary)
     if not corpus.speeches:
@@ -155,10 +157,15 @@ def _run_locked(
     chosen = [stage for stage in STAGES if stage.name in needed]
     for number, stage in enumerate(chosen, start=1):
         t_stage = time.perf_counter()
-        prepared = None
+        prepared, prepared_data = None, {}
         if stage.prepare is not None:
-            hook = stage.prepare(outputs, paths)
-            prepared = hook.get("key") or None
+            context = PrepareContext(
+                outputs, paths, corpus, corpus_hash, previous, stage.settings_view(settings)
+            )
+            hook = stage.prepare(context)
+            prepared, prepared_data = hook.get("key") or None, hook.get("data", {})
+            summary.prepared[stage.name] = prepared
+            summary.messages.extend(f"[{stage.name}] {line}" for line in hook.get("messages", []))
             write_outputs(
                 paths,
                 StageOutput(
@@ -170,12 +177,13 @@ def _run_locked(
             )
         key = stage_key(stage, corpus_hash, settings, paths, keys, prepared)
         keys[stage.name] = key
-        inputs = stage.inputs(corpus, settings, outputs, paths, prepared)
+        inputs = stage.inputs(corpus, settings, outputs, paths, prepared, prepared_data)
         args = (stage.name, key, stage, inputs)
         recompute = stage.name in rerun or (force and not selected)
         if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
             note(f"[{stage.name}] computing … (stage {number} of {len(chosen)})", echo)
-        output, status = call_cached(cached_stage, *args, force=recompute)
+        with fit_progress(stage.name, echo if progress else None):
+            output, status = call_cached(cached_stage, *args, force=recompute)
         outputs[stage.name] = output
         written = write_outputs(paths, output, summary)
         summary.messages.extend(f"[{stage.name}] {message}" for message in output.messages)

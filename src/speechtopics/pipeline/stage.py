@@ -131,7 +131,9 @@ class StageInputs:
     lexicon : LexiconFiles
         The declared lexicon files.
     prepared : dict or None
-        The result of the stage's ``prepare`` hook.
+        The ``key`` of the stage's ``prepare`` hook.
+    prepared_data : dict
+        The ``data`` of the stage's ``prepare`` hook.
     """
 
     corpus: Corpus
@@ -139,6 +141,34 @@ class StageInputs:
     upstream: Mapping[str, StageOutput]
     lexicon: LexiconFiles
     prepared: dict[str, Any] | None = None
+    prepared_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """What a stage's prepare hook may read, before the stage's cache key is made.
+
+    Attributes
+    ----------
+    upstream : mapping
+        Outputs of the stages run so far.
+    paths : Paths
+        The run's folders (the previous run's outputs are in ``paths.processed``).
+    corpus : Corpus
+    corpus_hash : str
+        Key of the corpus (:func:`~speechtopics.pipeline.cache.corpus_key`).
+    previous : mapping
+        The previous run's manifest (empty on a first run).
+    settings : SettingsView
+        The stage's declared settings.
+    """
+
+    upstream: Mapping[str, StageOutput]
+    paths: Paths
+    corpus: Corpus
+    corpus_hash: str
+    previous: Mapping[str, Any]
+    settings: SettingsView
 
 
 @dataclass(frozen=True)
@@ -157,10 +187,12 @@ class Stage:
     lexicon : tuple of str
         Lexicon files it reads directly (``formulations`` …).
     prepare : callable, optional
-        ``(upstream, paths) -> {"key": JSON-able, "tables": {name: rows}}``,
-        run before the stage on every run (outside the cache): its ``key``
-        joins the stage's cache key and is passed as ``inputs.prepared``.
-        The topics stage uses it to match new topics to the previous run's.
+        ``PrepareContext -> {"key": JSON-able, "tables": {name: rows},
+        "data": {...}}``, run before the stage on every run (outside the
+        cache): its ``key`` joins the stage's cache key and is passed as
+        ``inputs.prepared``; ``data`` (not in the key: the key must name what
+        it holds) as ``inputs.prepared_data``. The topic stages use it to
+        start from and match the previous run's topics.
     """
 
     name: str
@@ -168,7 +200,7 @@ class Stage:
     settings: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
     lexicon: tuple[str, ...] = ()
-    prepare: Callable[[Mapping[str, StageOutput], Paths], dict[str, Any]] | None = None
+    prepare: Callable[[PrepareContext], dict[str, Any]] | None = None
 
     def settings_view(self, settings: Settings) -> SettingsView:
         """The declared settings sections of ``settings``."""
@@ -181,6 +213,7 @@ class Stage:
         upstream: Mapping[str, StageOutput],
         paths: Paths,
         prepared: dict[str, Any] | None = None,
+        prepared_data: dict[str, Any] | None = None,
     ) -> StageInputs:
         """The inputs this stage is allowed to see."""
         return StageInputs(
@@ -189,6 +222,7 @@ class Stage:
             upstream={name: upstream[name] for name in self.depends if name in upstream},
             lexicon=LexiconFiles(paths, self.lexicon, self.name),
             prepared=prepared,
+            prepared_data=prepared_data or {},
         )
 
 
@@ -204,6 +238,7 @@ class RunSummary:
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    prepared: dict[str, Any] = field(default_factory=dict)
     look_first: str = ""
     thin: list[str] = field(default_factory=list)
 
@@ -212,17 +247,25 @@ class RunSummary:
             {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
         )
 
+    @property
+    def recomputed(self) -> list[str]:
+        """Stages (and ``load``) computed in this run rather than taken from the cache."""
+        return [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
+
+    def headline(self) -> str:
+        """One line: what was recomputed, or that everything came from the cache."""
+        if self.recomputed:
+            return f"recomputed: {', '.join(self.recomputed)}"
+        return "nothing recomputed: every stage came from the cache"
+
     def format(self) -> str:
+        """The summary table, the headline, then the messages."""
         lines = ["stage       status      seconds  detail"]
         for row in self.rows:
             lines.append(
                 f"{row['stage']:<11} {row['status']:<11} {row['seconds']:>7.2f}  {row['detail']}"
             )
-        recomputed = [r["stage"] for r in self.rows if r["status"] in ("recomputed", "repaired")]
-        if recomputed:
-            lines.append(f"recomputed: {', '.join(recomputed)}")
-        else:
-            lines.append("nothing recomputed: every stage came from the cache")
+        lines.append(self.headline())
         lines.extend(self.messages)
         if self.thin:
             lines.append("where the data are thin:")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..text.segment import OPENING_SECTION
 from . import FigureStyle, add_note, axes_title, fit_text, new_figure, short_label, styled, suptitle
 
 RATE_LABEL = "每千词命中数"
@@ -145,7 +146,7 @@ def plot_theme_heatmap(
 def _section_labels(sections: pd.DataFrame, heading_width: int, style: FigureStyle) -> list[str]:
     labels = []
     for record in sections.to_dict("records"):
-        label = record["section_path"] or "开场"
+        label = record["section_path"] or OPENING_SECTION
         heading = record["section_heading"] or ""
         if style.narrow:
             heading = ""

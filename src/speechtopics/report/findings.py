@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.themes.rates import MISSING_GROUP
+
 Tables = Mapping[str, pd.DataFrame]
 
 #: Speeches shorter than this (tokens after stopwords) get a caveat: their rates swing.
@@ -28,6 +30,8 @@ WEAK_SILHOUETTE = 0.1
 #: Fewer topic-model units than this: topics are rough.
 FEW_TOPIC_UNITS = 200
 GROUP_NAMES = {"level": "层级", "year": "年份", "region": "地区"}
+#: Groups of speeches without the metadata value (their caveat is the missing metadata).
+UNNAMED_GROUPS = (MISSING_GROUP, "")
 SPACE_NAMES = {"tfidf": "TF-IDF 空间", "topic": "主题向量空间"}
 MEASURE_NAMES = {
     "c_npmi": "c_npmi",
@@ -178,7 +182,8 @@ def _group_caveats(groups: pd.DataFrame | None) -> list[str]:
     caveats = []
     sizes = groups.drop_duplicates(["group_by", "group"])
     for grouping, part in sizes.groupby("group_by", sort=False):
-        single = part.loc[part["n_speeches"].astype(int) == 1, "group"].astype(str).tolist()
+        named = part[~part["group"].astype(str).isin(UNNAMED_GROUPS)]
+        single = named.loc[named["n_speeches"].astype(int) == 1, "group"].astype(str).tolist()
         if single:
             name = GROUP_NAMES.get(grouping, grouping)
             caveats.append(
@@ -327,7 +332,7 @@ def _k_caveats(k: int, ks: list[int], summary: pd.DataFrame | None) -> list[str]
         for measure, name in MEASURE_NAMES.items():
             column = f"{measure}_rank"
             if len(row) and column in row and int(row[column].iloc[0]) == len(summary):
-                caveats.append(f"按{name}，K = {k} 在 {len(summary)} 个取值中排最后。")
+                caveats.append(f"按 {name} 指标，K = {k} 在 {len(summary)} 个取值中排最后。")
     return caveats
 
 

@@ -31,8 +31,13 @@ _LEVEL_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (3, re.compile(r"^(?P<label>首先|其次|再次|然后|最后)[，,、：:](?P<rest>.+)$")),
 )
 
-_SENTENCE_END_RE = re.compile(
-    r"(?<=[。！？!?；;…])(?![”’」』）)\"'。！？!?；;…])|(?<=[。！？!?；;][”’」』）)])"
+# The last character of a sentence: an end mark not followed by a closing
+# quote, bracket or another end mark, or a closing quote or bracket right
+# after an end mark. The pattern opens with a character class, so the regex
+# engine skips the other characters in C.
+_SENTENCE_LAST_CHAR_RE = re.compile(
+    r"[。！？!?；;…”’」』）)]"
+    r"(?:(?<=[。！？!?；;…])(?![”’」』）)\"'。！？!?；;…])|(?<=[。！？!?；;][”’」』）)]))"
 )
 _HEADING_END_RE = re.compile(r"[。！？!?]")
 
@@ -146,7 +151,13 @@ def match_heading(paragraph: str) -> tuple[int, str, str] | None:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split a paragraph after ``。！？；…`` (keeping closing quotes with their sentence)."""
-    parts = [part for part in _SENTENCE_END_RE.split(paragraph) if part]
+    ends = [match.end() for match in _SENTENCE_LAST_CHAR_RE.finditer(paragraph)]
+    starts = [0, *ends]
+    parts = [
+        paragraph[start:end]
+        for start, end in zip(starts, [*ends, len(paragraph)], strict=True)
+        if start < end
+    ]
     return parts or [paragraph]
 
 
@@ -356,7 +367,9 @@ def group_units(units: Sequence[Unit], grain: str) -> list[dict[str, object]]:
     for unit in body:
         key = (unit.doc_id, section_key(unit) if grain == "section" else "")
         if key not in groups:
-            unit_id = unit.doc_id if grain == "document" else f"{unit.doc_id}:{key[1] or '引言'}"
+            unit_id = (
+                unit.doc_id if grain == "document" else f"{unit.doc_id}:{key[1] or OPENING_SECTION}"
+            )
             groups[key] = {
                 "doc_id": unit.doc_id,
                 "unit_id": unit_id,

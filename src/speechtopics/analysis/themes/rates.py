@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ...text.lexicon import Theme
-from ...text.segment import Unit
+from ...text.segment import OPENING_SECTION, Unit
 
 MISSING_GROUP = "未注明"
 """Group label for speeches whose metadata cell is empty."""
@@ -178,7 +178,7 @@ def section_outline(units: Sequence[Unit]) -> pd.DataFrame:
     DataFrame
         ``doc_id``, ``section_path`` (the top-level label, ``''`` for the
         opening remarks before the first heading), ``section_heading``
-        (``开场`` for the opening remarks) and ``section_order`` (0-based
+        (``引言``, :data:`OPENING_SECTION`, for the opening remarks) and ``section_order`` (0-based
         reading order within the speech).
     """
     rows: list[dict[str, Any]] = []
@@ -193,7 +193,7 @@ def section_outline(units: Sequence[Unit]) -> pd.DataFrame:
             (unit.h3_label, unit.h3_heading),
         ]
         present = [(label, heading) for label, heading in labels if label]
-        path, heading = present[0] if present else ("", "开场")
+        path, heading = present[0] if present else ("", OPENING_SECTION)
         key = (unit.doc_id, path)
         if key in seen:
             continue

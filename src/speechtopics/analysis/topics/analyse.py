@@ -30,10 +30,12 @@ from .describe import (
     topic_labels,
     topic_words_table,
 )
+from .engines import FitOptions
 from .ensemble import EnsembleLda, TopicEnsemble
 from .fit import topic_units
-from .seeded import SeededLda, seed_terms
+from .seeded import SeededLda, seed_terms, theme_eta
 from .select import KSweep
+from .warm import WarmStart, mapped_rows, warm_prior
 
 
 @dataclass
@@ -97,14 +99,10 @@ def _k_values(training: _Training, settings: TopicSettings, results: TopicResult
     return k_values
 
 
-def _fit_options(settings: TopicSettings) -> dict:
-    return {
-        "random_states": settings.seeds,
-        "passes": settings.passes,
-        "iterations": settings.iterations,
-        "alpha": settings.alpha,
-        "n_jobs": settings.n_jobs,
-    }
+def _fit_options(settings: TopicSettings, seeded: bool = False) -> dict:
+    """Keyword arguments of the ensemble estimators: seeds, fit options, workers."""
+    options = FitOptions.seeded(settings) if seeded else FitOptions.from_settings(settings)
+    return {"random_states": settings.seeds, "options": options, "n_jobs": settings.n_jobs}
 
 
 def _stability_options(settings: TopicSettings) -> dict:
@@ -120,10 +118,13 @@ def _labelled_stability(stability: pd.DataFrame, labels: list[str]) -> pd.DataFr
 def _choose_k(training: _Training, k_values, settings: TopicSettings, results) -> int:
     sweep = KSweep(
         k_values,
+        settings.seeds[: settings.sweep_seeds],
+        grid_points=settings.sweep_points,
         top_n=settings.top_n,
         holdout_fraction=settings.holdout_fraction,
         split_random_state=settings.split_seed,
-        **_fit_options(settings),
+        options=FitOptions.from_settings(settings).scaled(settings.sweep_share),
+        n_jobs=settings.n_jobs,
     ).fit(training.token_lists, training.dictionary)
     results.tables["topic_k_sweep"] = sweep.scores_
     results.tables["topic_k_summary"] = sweep.summary_
@@ -133,14 +134,20 @@ def _choose_k(training: _Training, k_values, settings: TopicSettings, results) -
     return sweep.k_
 
 
-def _report_topics(corpus: Corpus, training: _Training, k: int, settings, results) -> None:
+def _report_topics(
+    corpus: Corpus, training: _Training, k: int, settings, results, warm: WarmStart | None
+) -> None:
     """The reported (ensemble) topics at K: labels, stability, words and prevalence."""
+    tokens = sum(count for doc in training.bow for _, count in doc)
+    prior = None
+    if warm is not None:
+        prior = warm_prior(warm.topics, training.dictionary, tokens, settings.warm_weight)
     model = EnsembleLda(
         k,
-        runs=settings.ensemble_runs,
+        runs=1 if warm is not None else settings.runs_per_seed(tokens),
         **_fit_options(settings),
         **_stability_options(settings),
-    ).fit(training.bow, training.dictionary)
+    ).fit(training.bow, training.dictionary, prior=prior)
     labels = topic_labels(
         model.topic_word_,
         model.vocab_,
@@ -171,21 +178,39 @@ def _report_topics(corpus: Corpus, training: _Training, k: int, settings, result
     results.training_bow = training.bow
 
 
-def _seeded_topics(corpus: Corpus, training: _Training, settings, results) -> None:
+def _seeded_start(warm: WarmStart | None, corpus: Corpus, dictionary, settings):
+    """The previous theme topics as starting counts, when they are the same topics."""
+    if warm is None or warm.theme_topics is None:
+        return None
+    _, names, _ = theme_eta(
+        corpus.themes,
+        dictionary,
+        free_topics=settings.free_topics,
+        seed_weight=settings.seed_weight,
+    )
+    if names != warm.theme_topics.names_:
+        return None
+    return mapped_rows(warm.theme_topics, dictionary)
+
+
+def _seeded_topics(
+    corpus: Corpus, training: _Training, settings, results, warm: WarmStart | None
+) -> None:
     """Theme topics anchored by the lexicon, with their words, stability and prevalence."""
     dictionary = build_dictionary(
         training.token_lists, settings.no_below, settings.no_above, keep=seed_terms(corpus.themes)
     )
+    start = _seeded_start(warm, corpus, dictionary, settings)
     model = SeededLda(
         corpus.themes,
         free_topics=settings.free_topics,
         seed_weight=settings.seed_weight,
         runs=settings.seeded_runs,
-        **_fit_options(settings),
+        **_fit_options(settings, seeded=True),
         **_stability_options(settings),
     )
     try:
-        model.fit(bow_corpus(dictionary, training.token_lists), dictionary)
+        model.fit(bow_corpus(dictionary, training.token_lists), dictionary, start=start)
     except ValueError:
         results.messages.append("seeded topics skipped: no theme term occurs in the units")
         return
@@ -213,7 +238,9 @@ def _seeded_topics(corpus: Corpus, training: _Training, settings, results) -> No
     results.tables["theme_topic_by_section"] = section_topic(doc_topic, model.names_, headings)
 
 
-def analyse_topics(corpus: Corpus, settings: TopicSettings) -> TopicResults:
+def analyse_topics(
+    corpus: Corpus, settings: TopicSettings, warm: WarmStart | None = None
+) -> TopicResults:
     """Run the whole topic analysis on a corpus.
 
     Parameters
@@ -221,6 +248,9 @@ def analyse_topics(corpus: Corpus, settings: TopicSettings) -> TopicResults:
     corpus : Corpus
         Loaded speeches (``corpus.at_grain``, ``corpus.themes``, ``corpus.units``).
     settings : TopicSettings
+    warm : WarmStart, optional
+        The previous run's models, when the corpus changed little: K is kept
+        and the fits start from the previous topics (see :mod:`.warm`).
 
     Returns
     -------
@@ -239,10 +269,16 @@ def analyse_topics(corpus: Corpus, settings: TopicSettings) -> TopicResults:
     if not k_values or not settings.seeds:
         results.messages.append("topic models skipped: no K (or no seed) left to fit")
         return results
-    k = _choose_k(training, k_values, settings, results)
-    _report_topics(corpus, training, k, settings, results)
+    if warm is not None and warm.k in k_values:
+        results.tables.update(warm.sweep_tables)
+        results.messages.append(warm.describe(settings.refit_above))
+        k = warm.k
+    else:
+        warm = None
+        k = _choose_k(training, k_values, settings, results)
+    _report_topics(corpus, training, k, settings, results, warm)
     if corpus.themes:
-        _seeded_topics(corpus, training, settings, results)
+        _seeded_topics(corpus, training, settings, results, warm)
     else:
         results.messages.append("seeded topics skipped: themes.toml has no themes")
     return results

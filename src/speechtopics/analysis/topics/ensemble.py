@@ -24,7 +24,8 @@ from gensim.models import LdaModel
 
 from ..vectors import Bow, vocabulary
 from .align import _normalise_rows, align_to, consensus, jaccard, top_words
-from .fit import _parallel, fit_lda
+from .engines import DEFAULT_FIT, FitOptions, fit_lda_once
+from .fit import parallel_map
 
 
 def _ensemble_fit(
@@ -32,25 +33,16 @@ def _ensemble_fit(
     dictionary: Dictionary,
     k: int,
     random_state: int,
-    passes: int,
-    iterations: int,
-    alpha: str | float,
+    options: FitOptions,
     eta: np.ndarray | None,
     init_sstats: np.ndarray | None,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Worker of :func:`fit_ensemble`: one fit's ``lambda`` (topic–word pseudo-counts) and ``alpha``."""
-    model = fit_lda(
-        bow,
-        dictionary,
-        k,
-        random_state,
-        passes=passes,
-        iterations=iterations,
-        alpha=alpha,
-        eta=eta,
-        init_sstats=init_sstats,
+    fit = fit_lda_once(
+        bow, dictionary, k, random_state, options, eta=eta, init_sstats=init_sstats, prior=prior
     )
-    return model.state.get_lambda().copy(), np.asarray(model.alpha, dtype=float).copy()
+    return fit.lambda_, fit.alpha_
 
 
 @dataclass
@@ -128,6 +120,38 @@ def model_from_lambda(
     return model
 
 
+def _seed_consensus(
+    lambdas: list[np.ndarray], alphas: list[np.ndarray], n_seeds: int, fixed: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list[list[np.ndarray]]]:
+    """Per seed (consecutive blocks of fits), the aligned average of its fits' topics and priors.
+
+    Returns
+    -------
+    (seed_lambdas, seed_alphas, run_orders)
+        Averaged pseudo-counts and ``alpha`` per seed, and each fit's topic order.
+    """
+    runs = len(lambdas) // max(1, n_seeds)
+    seed_lambdas, seed_alphas, run_orders = [], [], []
+    for index in range(n_seeds):
+        block = slice(index * runs, (index + 1) * runs)
+        average, orders = consensus(lambdas[block], fixed=fixed)
+        seed_lambdas.append(average)
+        seed_alphas.append(
+            np.mean([a[o] for a, o in zip(alphas[block], orders, strict=True)], axis=0)
+        )
+        run_orders.append(orders)
+    return seed_lambdas, seed_alphas, run_orders
+
+
+def _prevalence_order(model: LdaModel, bow: Sequence[Bow], fixed: int) -> np.ndarray:
+    """Topic order: the first ``fixed`` topics in place, the others by their share of the tokens."""
+    permutation = np.arange(model.num_topics)
+    shares = corpus_topic_share(model, bow)
+    free = np.arange(fixed, model.num_topics)
+    permutation[fixed:] = free[np.argsort(-shares[fixed:], kind="stable")]
+    return permutation
+
+
 def fit_ensemble(
     bow: Sequence[Bow],
     dictionary: Dictionary,
@@ -135,11 +159,10 @@ def fit_ensemble(
     seeds: Sequence[int],
     runs: int = 20,
     *,
-    passes: int = 20,
-    iterations: int = 400,
-    alpha: str | float = "symmetric",
+    options: FitOptions = DEFAULT_FIT,
     eta: np.ndarray | None = None,
     init_sstats: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
     fixed: int = 0,
     names: Sequence[str] | None = None,
     order_by_prevalence: bool = True,
@@ -159,8 +182,12 @@ def fit_ensemble(
         One ensemble per seed; fit ``r`` of seed ``s`` uses ``random_state = s * 1000 + r``.
     runs : int
         Fits per seed.
-    passes, iterations, alpha, eta, init_sstats :
-        LDA settings (see :func:`fit_lda`).
+    options : FitOptions
+        Engine, iterations and prior of every fit.
+    eta, init_sstats :
+        Topic–word prior matrix and starting counts (seeded topics; gensim).
+    prior : ndarray, optional
+        K × V pseudo-counts added to every fit's topic–word prior (warm start).
     fixed : int
         The first ``fixed`` topics are anchored by ``eta`` (seeded themes)
         and keep their index; the others are aligned by Hungarian matching.
@@ -185,39 +212,28 @@ def fit_ensemble(
             dictionary,
             num_topics,
             run_seed(seed, run),
-            passes,
-            iterations,
-            alpha,
+            options,
             eta,
             init_sstats,
+            prior,
         )
         for seed in seeds
         for run in range(runs)
     ]
-    fitted = _parallel(tasks, _ensemble_fit, n_jobs)
+    fitted = parallel_map(
+        tasks, _ensemble_fit, n_jobs, "ensemble fits" if fixed == 0 else "seeded fits"
+    )
     lambdas = [topic_lambda for topic_lambda, _ in fitted]
     alphas = [run_alpha for _, run_alpha in fitted]
-    seed_lambdas: list[np.ndarray] = []
-    seed_alphas: list[np.ndarray] = []
-    run_orders: list[list[np.ndarray]] = []
-    for index in range(len(seeds)):
-        block = slice(index * runs, (index + 1) * runs)
-        average, orders = consensus(lambdas[block], fixed=fixed)
-        seed_lambdas.append(average)
-        seed_alphas.append(
-            np.mean([a[o] for a, o in zip(alphas[block], orders, strict=True)], axis=0)
-        )
-        run_orders.append(orders)
+    seed_lambdas, seed_alphas, run_orders = _seed_consensus(lambdas, alphas, len(seeds), fixed)
     final, seed_orders = consensus(seed_lambdas, fixed=fixed)
     final_alpha = np.mean([a[o] for a, o in zip(seed_alphas, seed_orders, strict=True)], axis=0)
     model = model_from_lambda(
-        dictionary, final, final_alpha, eta, seeds[0] if seeds else 0, iterations
+        dictionary, final, final_alpha, eta, seeds[0] if seeds else 0, options.vb_iterations
     )
     permutation = np.arange(num_topics)
     if order_by_prevalence and num_topics - fixed > 1:
-        shares = corpus_topic_share(model, bow)
-        free = np.arange(fixed, num_topics)
-        permutation[fixed:] = free[np.argsort(-shares[fixed:], kind="stable")]
+        permutation = _prevalence_order(model, bow, fixed)
         if not np.array_equal(permutation, np.arange(num_topics)):
             eta_sorted = eta[permutation] if isinstance(eta, np.ndarray) and eta.ndim == 2 else eta
             model = model_from_lambda(
@@ -226,7 +242,7 @@ def fit_ensemble(
                 final_alpha[permutation],
                 eta_sorted,
                 seeds[0] if seeds else 0,
-                iterations,
+                options.vb_iterations,
             )
     topic_word = model.get_topics()
     seed_topic_word = []
@@ -337,7 +353,7 @@ class EnsembleLda:
         K.
     random_states : sequence of int
         One ensemble per random state (see :func:`fit_ensemble`).
-    runs, passes, iterations, alpha, n_jobs :
+    runs, options, n_jobs :
         See :func:`fit_ensemble`.
     top_n, stability_threshold :
         Top words compared across seeds and the mean Jaccard a stable topic reaches.
@@ -363,9 +379,7 @@ class EnsembleLda:
         random_states: Sequence[int],
         *,
         runs: int,
-        passes: int,
-        iterations: int,
-        alpha: str | float,
+        options: FitOptions,
         top_n: int,
         stability_threshold: float,
         n_jobs: int,
@@ -373,24 +387,23 @@ class EnsembleLda:
         self.n_topics = n_topics
         self.random_states = random_states
         self.runs = runs
-        self.passes = passes
-        self.iterations = iterations
-        self.alpha = alpha
+        self.options = options
         self.top_n = top_n
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
 
-    def fit(self, bow: Sequence[Bow], dictionary: Dictionary) -> EnsembleLda:
-        """Fit the ensembles on the training units."""
+    def fit(
+        self, bow: Sequence[Bow], dictionary: Dictionary, prior: np.ndarray | None = None
+    ) -> EnsembleLda:
+        """Fit the ensembles on the training units (``prior``: K × V warm-start pseudo-counts)."""
         self.ensemble_ = fit_ensemble(
             bow,
             dictionary,
             self.n_topics,
             self.random_states,
             self.runs,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
+            options=self.options,
+            prior=prior,
             n_jobs=self.n_jobs,
         )
         set_fitted_attributes(self)

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from gensim.corpora import Dictionary
 from gensim.models import LdaModel
 
+from .describe import topic_word_frame
 from .ensemble import TopicEnsemble, infer_doc_topic, model_from_lambda
 
 
@@ -72,6 +74,10 @@ class FittedTopics:
     def topic_word_(self) -> np.ndarray:
         """Topic–word distributions, shape (K, V)."""
         return self.lambda_ / self.lambda_.sum(axis=1, keepdims=True)
+
+    def topic_word_frame(self) -> pd.DataFrame:
+        """Topic–word distributions as a DataFrame: index = topic names, columns = words."""
+        return topic_word_frame(self.topic_word_, self.vocab_, self.names_)
 
     def to_bytes(self) -> bytes:
         """The model as a ``.npz`` archive of plain arrays."""

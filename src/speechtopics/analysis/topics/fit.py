@@ -1,4 +1,4 @@
-"""One LDA fit (gensim, seeded, single-threaded), held-out perplexity and the training units.
+"""The training units of the topic models, the held-out split and the pool that runs fits.
 
 Units shorter than ``min_unit_tokens`` (heading lines such as
 ``三、经受住三个考验``) are merged into the next unit of the same speech and
@@ -7,17 +7,14 @@ top-level section (:func:`topic_units`), so that a heading is read with its body
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from gensim.corpora import Dictionary
-from gensim.models import LdaModel
 
-from ...progress import track
 from ...text.segment import top_section
-from ..vectors import Bow
 
 
 def topic_units(units: pd.DataFrame, min_tokens: int = 20) -> pd.DataFrame:
@@ -102,106 +99,44 @@ def holdout_split(
     return np.sort(order[n_heldout:]), np.sort(order[:n_heldout])
 
 
-def _alpha_argument(alpha: str | float) -> str | float:
-    if isinstance(alpha, str):
-        try:
-            return float(alpha)
-        except ValueError:
-            return alpha
-    return float(alpha)
+#: Called as ``report(done, total, label)`` as fits finish. Analyses print nothing
+#: themselves: the pipeline (or a notebook) sets a reporter here to show progress.
+FIT_PROGRESS: ContextVar[Callable[[int, int, str], None] | None] = ContextVar(
+    "fit_progress", default=None
+)
 
 
-def fit_lda(
-    bow: Sequence[Bow],
-    dictionary: Dictionary,
-    num_topics: int,
-    random_state: int,
-    passes: int = 20,
-    iterations: int = 400,
-    alpha: str | float = "symmetric",
-    eta: np.ndarray | float | None = None,
-    init_sstats: np.ndarray | None = None,
-) -> LdaModel:
-    """One gensim ``LdaModel`` fit, seeded and in batch-sized chunks.
+def parallel_map(
+    tasks: list[tuple],
+    function: Callable[..., Any],
+    n_jobs: int,
+    label: str = "fits",
+    weights: Sequence[int] | None = None,
+) -> list:
+    """Run ``function(*task)`` for every task, in order, on ``n_jobs`` processes.
 
     Parameters
     ----------
-    bow : sequence of bag-of-words
-        Training units (any grain).
-    dictionary : Dictionary
-        Vocabulary.
-    num_topics : int
-        K.
-    random_state : int
-        Seed of the fit.
-    passes, iterations : int
-        Passes over the units; E-step iterations per unit.
-    alpha : str or float
-        Document–topic prior.
-    eta : ndarray, float or None
-        Topic–word prior (``K × V`` for seeded topics); None = gensim's ``1/K``.
-    init_sstats : ndarray, optional
-        Starting topic–word counts (``K × V``, see :func:`guided_sstats`);
-        gensim's random start (Gamma(100, 1/100) per cell, drawn with
-        ``random_state``) is added to them. None = gensim's random start alone.
-
-    Returns
-    -------
-    LdaModel
+    label : str
+        What the tasks are, for the progress reporter (:data:`FIT_PROGRESS`).
+    weights : sequence of int, optional
+        Fits per task (default 1 each), so progress counts fits, not tasks.
     """
-    from threadpoolctl import threadpool_limits
-
-    settings = dict(
-        id2word=dictionary,
-        num_topics=num_topics,
-        iterations=iterations,
-        chunksize=max(1, len(bow)),
-        alpha=_alpha_argument(alpha),
-        eta=eta,
-        eval_every=None,
-        random_state=random_state,
-        dtype=np.float64,
-    )
-    with threadpool_limits(1):
-        if init_sstats is None:
-            return LdaModel(corpus=list(bow), passes=passes, **settings)
-        model = LdaModel(corpus=None, **settings)
-        model.state.sstats[...] = np.asarray(init_sstats, dtype=float) + model.random_state.gamma(
-            100.0, 1.0 / 100.0, model.state.sstats.shape
-        )
-        model.sync_state()
-        if bow:
-            model.update(list(bow), passes=passes, chunksize=max(1, len(bow)), eval_every=None)
-        return model
-
-
-def perplexity(model: LdaModel, heldout: Sequence[Bow], total_docs: int) -> float:
-    """Held-out perplexity ``exp(-bound per word)`` (lower is better).
-
-    ``bound`` is gensim's variational lower bound of the log-likelihood
-    (natural log) of the held-out units, with the topic–word term counted
-    once for a corpus of ``total_docs`` units.
-    """
-    if not heldout or sum(count for bow in heldout for _, count in bow) == 0:
-        return float("nan")
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        bound = model.log_perplexity(list(heldout), total_docs=total_docs)
-    return float(np.exp(-bound))
-
-
-#: What a progress report calls the tasks of each parallel step (by task function).
-_TASK_NAMES = {"_sweep_fits": "topics: K sweep", "_ensemble_fit": "topics: ensemble fits"}
-
-
-def _parallel(tasks: list[tuple], function, n_jobs: int) -> list:
-    """Run ``function(*task)`` for every task, in order, on ``n_jobs`` processes (progress reported)."""
-    desc = _TASK_NAMES.get(function.__name__, f"topics: {function.__name__.strip('_')}")
+    report = FIT_PROGRESS.get()
+    weights = list(weights) if weights is not None else [1] * len(tasks)
+    total = sum(weights)
     if n_jobs == 1 or len(tasks) <= 1:
-        return [function(*task) for task in track(tasks, len(tasks), desc, "task")]
-    from joblib import Parallel, delayed
+        outputs = (function(*task) for task in tasks)
+    else:
+        from joblib import Parallel, delayed
 
-    runner = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
-    results = runner(delayed(function)(*task) for task in tasks)
-    return list(track(results, len(tasks), desc, "task"))
+        outputs = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+            delayed(function)(*task) for task in tasks
+        )
+    results, done = [], 0
+    for output, weight in zip(outputs, weights, strict=True):
+        results.append(output)
+        done += weight
+        if report is not None:
+            report(done, total, label)
+    return results

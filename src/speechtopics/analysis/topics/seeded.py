@@ -15,6 +15,7 @@ import numpy as np
 from gensim.corpora import Dictionary
 
 from ..vectors import Bow
+from .engines import GENSIM_FIT, FitOptions
 from .ensemble import TopicEnsemble, fit_ensemble, infer_doc_topic, set_fitted_attributes
 
 
@@ -122,10 +123,9 @@ def fit_seeded(
     free_topics: int = 3,
     seed_weight: float = 1.0,
     guided: bool = True,
+    start: np.ndarray | None = None,
     runs: int = 1,
-    passes: int = 20,
-    iterations: int = 400,
-    alpha: str | float = "symmetric",
+    options: FitOptions = GENSIM_FIT,
     n_jobs: int = 2,
 ) -> TopicEnsemble | None:
     """Seeded (keyword-assisted) LDA: theme topics anchored by their seed words, plus free topics.
@@ -143,6 +143,9 @@ def fit_seeded(
         See :func:`theme_eta`.
     guided : bool
         Start from :func:`guided_sstats` (else from gensim's random start).
+    start : ndarray, optional
+        K × V topic–word counts to start from instead (a previous run's theme
+        topics mapped to this vocabulary: a warm start).
 
     Returns
     -------
@@ -154,16 +157,15 @@ def fit_seeded(
     )
     if not kept:
         return None
-    start = guided_sstats(bow, dictionary, kept, free_topics) if guided else None
+    if start is None and guided:
+        start = guided_sstats(bow, dictionary, kept, free_topics)
     return fit_ensemble(
         bow,
         dictionary,
         len(names),
         seeds,
         runs,
-        passes=passes,
-        iterations=iterations,
-        alpha=alpha,
+        options=options,
         eta=eta,
         init_sstats=start,
         fixed=len(kept),
@@ -182,7 +184,7 @@ class SeededLda:
         Themes whose terms seed one topic each.
     random_states : sequence of int
         One ensemble per random state.
-    free_topics, seed_weight, runs, passes, iterations, alpha, n_jobs :
+    free_topics, seed_weight, runs, options, n_jobs :
         See :func:`fit_seeded`.
     top_n, stability_threshold :
         As for :class:`~speechtopics.analysis.topics.ensemble.EnsembleLda`.
@@ -202,9 +204,7 @@ class SeededLda:
         free_topics: int,
         seed_weight: float,
         runs: int,
-        passes: int,
-        iterations: int,
-        alpha: str | float,
+        options: FitOptions,
         top_n: int,
         stability_threshold: float,
         n_jobs: int,
@@ -214,15 +214,17 @@ class SeededLda:
         self.free_topics = free_topics
         self.seed_weight = seed_weight
         self.runs = runs
-        self.passes = passes
-        self.iterations = iterations
-        self.alpha = alpha
+        self.options = options
         self.top_n = top_n
         self.stability_threshold = stability_threshold
         self.n_jobs = n_jobs
 
-    def fit(self, bow: Sequence[Bow], dictionary: Dictionary) -> SeededLda:
+    def fit(
+        self, bow: Sequence[Bow], dictionary: Dictionary, start: np.ndarray | None = None
+    ) -> SeededLda:
         """Fit on the training units (the vocabulary must keep the theme terms).
+
+        ``start``: K × V counts to start from instead of the guided start (warm start).
 
         Raises
         ------
@@ -236,10 +238,9 @@ class SeededLda:
             self.random_states,
             free_topics=self.free_topics,
             seed_weight=self.seed_weight,
+            start=start,
             runs=self.runs,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
+            options=self.options,
             n_jobs=self.n_jobs,
         )
         if ensemble is None:

@@ -18,7 +18,8 @@ from gensim.corpora import Dictionary
 from ..vectors import Bow, bow_corpus, build_dictionary, vocabulary
 from .align import mean_best_match_jaccard, top_words
 from .coherence import COHERENCE_MEASURES, coherence_scores
-from .fit import _parallel, fit_lda, holdout_split, perplexity
+from .engines import DEFAULT_FIT, FitOptions, fit_lda_once
+from .fit import holdout_split, parallel_map
 
 
 def _sweep_fits(
@@ -26,10 +27,7 @@ def _sweep_fits(
     heldout: list[Bow],
     dictionary: Dictionary,
     grid: list[tuple[int, int]],
-    passes: int,
-    iterations: int,
-    alpha: str | float,
-    total_docs: int,
+    options: FitOptions,
     top_n: int,
 ) -> list[tuple[int, int, list[list[str]], float]]:
     """Worker of :func:`sweep_k`: fit every (K, seed) of ``grid``.
@@ -39,17 +37,8 @@ def _sweep_fits(
     vocab = vocabulary(dictionary)
     results = []
     for k, seed in grid:
-        model = fit_lda(
-            train, dictionary, k, seed, passes=passes, iterations=iterations, alpha=alpha
-        )
-        results.append(
-            (
-                k,
-                seed,
-                top_words(model.get_topics(), vocab, top_n),
-                perplexity(model, heldout, total_docs),
-            )
-        )
+        fit = fit_lda_once(train, dictionary, k, seed, options, heldout=heldout)
+        results.append((k, seed, top_words(fit.lambda_, vocab, top_n), fit.heldout_perplexity_))
     return results
 
 
@@ -59,14 +48,12 @@ def sweep_k(
     seeds: Sequence[int],
     *,
     dictionary: Dictionary | None = None,
-    passes: int = 20,
-    iterations: int = 400,
+    options: FitOptions = DEFAULT_FIT,
     top_n: int = 20,
     holdout_fraction: float = 0.2,
     split_seed: int = 0,
     no_below: int = 2,
     no_above: float = 0.5,
-    alpha: str | float = "symmetric",
     measures: Sequence[str] = COHERENCE_MEASURES,
     n_jobs: int = 2,
 ) -> pd.DataFrame:
@@ -90,8 +77,8 @@ def sweep_k(
         ``random_state`` of the fits.
     dictionary : Dictionary, optional
         Vocabulary; built with ``no_below`` / ``no_above`` when omitted.
-    passes, iterations, alpha :
-        LDA settings (see :func:`fit_lda`).
+    options : FitOptions
+        Engine, iterations and prior of every fit.
     top_n : int
         Top words scored by coherence and compared across seeds.
     holdout_fraction, split_seed :
@@ -126,16 +113,19 @@ def sweep_k(
             heldout,
             dictionary,
             grid[start::n_chunks],
-            passes,
-            iterations,
-            alpha,
-            len(bow),
+            options,
             top_n,
         )
         for start in range(n_chunks)
     ]
     fitted = sorted(
-        (result for chunk in _parallel(tasks, _sweep_fits, n_jobs) for result in chunk),
+        (
+            result
+            for chunk in parallel_map(
+                tasks, _sweep_fits, n_jobs, "K sweep fits", [len(task[3]) for task in tasks]
+            )
+            for result in chunk
+        ),
         key=lambda result: (result[0], result[1]),
     )
     scores = coherence_scores([topics for _, _, topics, _ in fitted], token_lists, measures)
@@ -276,22 +266,56 @@ def choose_k(sweep: pd.DataFrame, measures: Sequence[str] = K_VOTE_MEASURES) -> 
     return pd.DataFrame([row])
 
 
+def coarse_grid(k_values: Sequence[int], points: int) -> list[int]:
+    """About ``points`` K spread evenly over ``k_values`` (ends included); all of them if ``points`` ≤ 0."""
+    k_values = sorted(k_values)
+    if points <= 0 or len(k_values) <= points:
+        return list(k_values)
+    positions = np.linspace(0, len(k_values) - 1, points).round().astype(int)
+    return sorted({k_values[i] for i in positions})
+
+
+def refinement(
+    k_values: Sequence[int], fitted: Sequence[int], best: int, most: int = 4
+) -> list[int]:
+    """The K not yet fitted between ``best``'s fitted neighbours, nearest ``best`` first (at most ``most``)."""
+    below = [k for k in fitted if k < best]
+    above = [k for k in fitted if k > best]
+    lower = max(below) if below else min(k_values) - 1
+    upper = min(above) if above else max(k_values) + 1
+    candidates = [k for k in k_values if lower < k < upper and k not in fitted]
+    return sorted(sorted(candidates, key=lambda k: (abs(k - best), k))[:most])
+
+
+#: Rounds of refinement after the coarse grid (each fits the K around the current best).
+MAX_REFINEMENTS = 3
+
+
 class KSweep:
-    """Choose the number of topics K: a seeded sweep scored and voted on (scikit-learn style).
+    """Choose the number of topics K: a coarse-to-fine seeded sweep, scored and voted on.
+
+    First about ``grid_points`` K spread over ``k_values`` are fitted; then,
+    while the best K (by the vote of :func:`choose_k` over every fit so far)
+    has unfitted K between it and its fitted neighbours, those are fitted
+    (at most :data:`MAX_REFINEMENTS` rounds). Each fit uses ``options`` (a cheaper share of the reported
+    models' iterations is usual).
 
     Parameters
     ----------
     k_values : sequence of int
-        Numbers of topics to try.
+        Numbers of topics allowed.
     random_states : sequence of int
         One fit per (K, random state).
-    top_n, holdout_fraction, split_random_state, passes, iterations, alpha, n_jobs :
+    grid_points : int
+        K of the first round (0 = every K in one round).
+    top_n, holdout_fraction, split_random_state, options, n_jobs :
         See :func:`sweep_k`.
 
     Attributes
     ----------
     scores_ : DataFrame
-        One row per (K, seed): coherence, perplexity, stability (:func:`sweep_k`).
+        One row per (K, seed): coherence, perplexity, stability (:func:`sweep_k`)
+        and ``round`` (1 = the coarse grid, 2… = refinements).
     summary_ : DataFrame
         Per K: means, standard deviations, ranks and votes (:func:`k_summary`).
     choice_ : DataFrame
@@ -305,39 +329,48 @@ class KSweep:
         k_values: Sequence[int],
         random_states: Sequence[int],
         *,
+        grid_points: int,
         top_n: int,
         holdout_fraction: float,
         split_random_state: int,
-        passes: int,
-        iterations: int,
-        alpha: str | float,
+        options: FitOptions,
         n_jobs: int,
     ) -> None:
         self.k_values = k_values
         self.random_states = random_states
+        self.grid_points = grid_points
         self.top_n = top_n
         self.holdout_fraction = holdout_fraction
         self.split_random_state = split_random_state
-        self.passes = passes
-        self.iterations = iterations
-        self.alpha = alpha
+        self.options = options
         self.n_jobs = n_jobs
 
-    def fit(self, token_lists: Sequence[Sequence[str]], dictionary: Dictionary) -> KSweep:
-        """Fit and score every (K, random state) on the units' token lists."""
-        self.scores_ = sweep_k(
+    def _sweep(self, token_lists, dictionary, k_values: list[int], search_round: int):
+        scores = sweep_k(
             token_lists,
-            self.k_values,
+            k_values,
             self.random_states,
             dictionary=dictionary,
+            options=self.options,
             top_n=self.top_n,
             holdout_fraction=self.holdout_fraction,
             split_seed=self.split_random_state,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
             n_jobs=self.n_jobs,
         )
+        scores["round"] = search_round
+        return scores
+
+    def fit(self, token_lists: Sequence[Sequence[str]], dictionary: Dictionary) -> KSweep:
+        """Fit and score the coarse grid, then the K around its best."""
+        fitted = coarse_grid(self.k_values, self.grid_points)
+        scores = self._sweep(token_lists, dictionary, fitted, 1)
+        for search_round in range(2, 2 + MAX_REFINEMENTS):
+            finer = refinement(self.k_values, fitted, int(choose_k(scores)["k"].iloc[0]))
+            if not finer:
+                break
+            scores = pd.concat([scores, self._sweep(token_lists, dictionary, finer, search_round)])
+            fitted = sorted({*fitted, *finer})
+        self.scores_ = scores.sort_values(["k", "seed"], kind="stable").reset_index(drop=True)
         self.summary_ = k_summary(self.scores_)
         self.choice_ = choose_k(self.scores_)
         self.k_ = int(self.choice_["k"].iloc[0])

@@ -19,13 +19,18 @@ from .features import features_stage
 from .overview import overview_stage
 from .report import report_stage
 from .themes import themes_stage
-from .topics import prepare_topic_identity, topic_models_stage, topics_stage
+from .topics import (
+    prepare_topic_identity,
+    prepare_warm_start,
+    topic_models_stage,
+    topics_stage,
+)
 
 STAGES: tuple[Stage, ...] = (
     Stage("overview", overview_stage, settings=("figures",)),
     Stage("features", features_stage, settings=("analysis", "features", "figures")),
     Stage("themes", themes_stage, settings=("themes", "figures"), lexicon=("formulations",)),
-    Stage("topic_models", topic_models_stage, settings=("topics",)),
+    Stage("topic_models", topic_models_stage, settings=("topics",), prepare=prepare_warm_start),
     Stage(
         "topics",
         topics_stage,

@@ -33,37 +33,26 @@ def _upstream_doc_topic(upstream: dict[str, Any]) -> pd.DataFrame | None:
     return doc_topic if not doc_topic.empty else None
 
 
-def cluster_stage(inputs: StageInputs) -> StageOutput:
-    """The ``cluster`` stage: paragraph clusters in TF-IDF and topic space, and the speech dendrogram.
-
-    Tables: ``cluster_k_selection``, ``cluster_assignments``,
-    ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary``,
-    ``cluster_speech_linkage``. Figures: ``cluster_silhouette``,
-    ``cluster_map``, ``cluster_spread``, ``speech_dendrogram``.
-    """
-
-    output = StageOutput()
-    corpus, settings = inputs.corpus, inputs.settings.cluster
-    seed = inputs.settings.analysis.seed
-    titles = corpus.speech_titles()
-    style = FigureStyle.from_settings(inputs.settings.figures)
-
+def _speech_dendrogram(output: StageOutput, corpus, settings, titles, style) -> None:
+    """The speech dendrogram and its linkage table (two speeches or more)."""
     documents = corpus.at_grain("document")
-    if len(documents) >= 2:
-        tree = speech_linkage(documents, settings.dendrogram_linkage, settings.sublinear_tf)
-        doc_ids = documents["doc_id"].tolist()
-        output.tables["cluster_speech_linkage"] = speech_linkage_table(tree, doc_ids)
-        output.data["speech_linkage"] = tree
-        figure = plots.plot_speech_dendrogram(
-            tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage, style=style
-        )
-        output.add_figure("speech_dendrogram", figure, style)
-    else:
+    if len(documents) < 2:
         output.messages.append(
             f"speech dendrogram skipped: {len(documents)} speech(es), it needs at least 2"
         )
+        return
+    tree = speech_linkage(documents, settings.dendrogram_linkage, settings.sublinear_tf)
+    doc_ids = documents["doc_id"].tolist()
+    output.tables["cluster_speech_linkage"] = speech_linkage_table(tree, doc_ids)
+    figure = plots.plot_speech_dendrogram(
+        tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage, style=style
+    )
+    output.add_figure("speech_dendrogram", figure, style)
 
-    units = corpus.at_grain(settings.grain)
+
+def _spaces(output: StageOutput, units, inputs: StageInputs) -> dict:
+    """The spaces to cluster in, with a message for every unit or space left out."""
+    settings = inputs.settings.cluster
     doc_topic = _upstream_doc_topic(inputs.upstream)
     if doc_topic is None:
         output.messages.append(
@@ -98,6 +87,27 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
             output.messages.append(
                 f"{name}: k range cut to {ks[0]}…{ks[-1]} ({space.n_units} units)"
             )
+    return spaces
+
+
+def cluster_stage(inputs: StageInputs) -> StageOutput:
+    """The ``cluster`` stage: paragraph clusters in TF-IDF and topic space, and the speech dendrogram.
+
+    Tables: ``cluster_k_selection``, ``cluster_assignments``,
+    ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary``,
+    ``cluster_speech_linkage``. Figures: ``cluster_silhouette``,
+    ``cluster_map`` (only when the clustering it shows has a mean silhouette
+    of at least ``[figures] cluster_map_min_silhouette``), ``cluster_spread``,
+    ``speech_dendrogram``.
+    """
+    output = StageOutput()
+    corpus, settings = inputs.corpus, inputs.settings.cluster
+    seed = inputs.settings.analysis.seed
+    titles = corpus.speech_titles()
+    style = FigureStyle.from_settings(inputs.settings.figures)
+    _speech_dendrogram(output, corpus, settings, titles, style)
+    units = corpus.at_grain(settings.grain)
+    spaces = _spaces(output, units, inputs)
     if not spaces:
         return output
 
@@ -110,7 +120,6 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     output.tables["cluster_top_terms"] = top_terms
     output.tables["cluster_spread"] = spread
     output.tables["cluster_summary"] = cluster_summary(assignments, selection)
-    output.data["assignments"] = assignments
 
     _cluster_figures(output, inputs, spaces, titles, style)
     return output
@@ -127,8 +136,11 @@ def _map_silhouette(selection: pd.DataFrame, space: str, method: str) -> float:
 def _cluster_figures(output: StageOutput, inputs: StageInputs, spaces, titles, style) -> None:
     """Silhouette, map (only when the clustering has structure) and spread figures."""
     settings, figures = inputs.settings.cluster, inputs.settings.figures
-    selection, assignments = output.tables["cluster_k_selection"], output.data["assignments"]
-    top_terms = output.tables["cluster_top_terms"]
+    selection = output.tables["cluster_k_selection"]
+    assignments, top_terms = (
+        output.tables["cluster_assignments"],
+        output.tables["cluster_top_terms"],
+    )
     map_space = settings.map_space if settings.map_space in spaces else "tfidf"
     map_method = settings.map_method
     output.add_figure("cluster_silhouette", plots.plot_silhouette(selection, style=style), style)

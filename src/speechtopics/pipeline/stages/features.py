@@ -18,8 +18,7 @@ def features_stage(inputs: StageInputs) -> StageOutput:
 
     Tables: see :func:`feature_tables`. Figures: ``keywords_per_speech``,
     ``keyness``, ``similarity_heatmap`` and, with ``[figures] wordclouds``,
-    ``wordcloud_<doc_id>`` per speech. Data for later stages: ``doc_tfidf`` (speeches × terms, sparse),
-    ``terms``, ``doc_ids``.
+    ``wordcloud_<doc_id>`` per speech.
     """
 
     corpus, options = inputs.corpus, inputs.settings.features
@@ -28,8 +27,6 @@ def features_stage(inputs: StageInputs) -> StageOutput:
     if results.document_fit is None:
         return output
     titles = corpus.speech_titles()
-    fit = results.document_fit
-    output.data.update(doc_tfidf=fit.weights, terms=fit.terms, doc_ids=fit.units["doc_id"].tolist())
     figures = inputs.settings.figures
     style = FigureStyle.from_settings(figures)
     output.add_figure(

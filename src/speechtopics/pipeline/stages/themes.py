@@ -15,7 +15,6 @@ from ...analysis.themes.rates import (
     section_starts,
     term_counts_by_speech,
     theme_positions,
-    theme_rate_matrix,
     theme_rates_by_group,
     theme_rates_by_section,
     theme_rates_by_speech,
@@ -75,7 +74,6 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.tables["term_counts_by_speech"] = term_counts_by_speech(documents, texts, themes)
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
-        output.data["doc_theme_rate"] = theme_rate_matrix(by_speech)
         output.add_figure(
             "theme_heatmap", plot_theme_heatmap(by_speech, titles, style=style), style
         )

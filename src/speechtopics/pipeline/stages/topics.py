@@ -8,7 +8,10 @@ tabulates and draws the fits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,7 +21,8 @@ from ...analysis.topics.describe import term_frequency, topic_word_frame
 from ...analysis.topics.ensemble import infer_doc_topic
 from ...analysis.topics.export import FittedTopics
 from ...analysis.topics.identity import apply_topic_labels, rename_topics, topic_identity
-from ...config import Paths
+from ...analysis.topics.warm import SWEEP_TABLES, WarmStart
+from ...io import file_sha256, sha256_hex
 from ...plots import FigureStyle
 from ...plots.topics import (
     plot_theme_topic_prevalence,
@@ -30,7 +34,7 @@ from ...plots.topics import (
 )
 from ...report.ldavis import _name_and_label, ldavis_html
 from ...text.lexicon import load_topic_labels
-from ..stage import StageInputs, StageOutput
+from ..stage import PrepareContext, StageInputs, StageOutput
 
 #: Fitted models written beside the tables (read back by :func:`speechtopics.results`).
 TOPIC_MODEL_FILE = "topic_model.npz"
@@ -38,19 +42,93 @@ THEME_TOPIC_MODEL_FILE = "theme_topic_model.npz"
 
 
 def topic_models_stage(inputs: StageInputs) -> StageOutput:
-    """Every fit of the topic analysis; ``data["results"]`` is the :class:`TopicResults`."""
-    return StageOutput(data={"results": analyse_topics(inputs.corpus, inputs.settings.topics)})
+    """Every fit of the topic analysis; ``data["results"]`` is the :class:`TopicResults`.
+
+    Starts from the previous run's topics when its prepare hook
+    (:func:`prepare_warm_start`) found them usable.
+    """
+    warm = inputs.prepared_data.get("warm")
+    results = analyse_topics(inputs.corpus, inputs.settings.topics, warm)
+    return StageOutput(data={"results": results})
 
 
-def prepare_topic_identity(upstream: Mapping[str, StageOutput], paths: Paths) -> dict[str, Any]:
+def _changed_speeches(previous: Mapping[str, Any], corpus) -> int:
+    """Speeches added, removed or changed since the previous run (by file hash)."""
+    before = {doc: row.get("sha256") for doc, row in previous.get("speeches", {}).items()}
+    now = {speech.doc_id: speech.sha256 for speech in corpus.speeches}
+    return sum(1 for doc in set(before) | set(now) if before.get(doc) != now.get(doc))
+
+
+def _read_warm_start(processed: Path, changed: int, total: int) -> tuple[dict, WarmStart] | None:
+    """The previous run's models and K-search tables, with the key naming them."""
+    model_path = processed / TOPIC_MODEL_FILE
+    tables = {name: processed / f"{name}.csv" for name in SWEEP_TABLES}
+    if not model_path.exists() or not all(path.exists() for path in tables.values()):
+        return None
+    model_bytes = model_path.read_bytes()
+    theme_path = processed / THEME_TOPIC_MODEL_FILE
+    theme_bytes = theme_path.read_bytes() if theme_path.exists() else None
+    sweep = {name: pd.read_csv(path) for name, path in tables.items()}
+    key = {
+        "warm_from": sha256_hex(model_bytes),
+        "theme_from": sha256_hex(theme_bytes) if theme_bytes else None,
+        "sweep": [file_sha256(path) for path in tables.values()],
+        "changed": changed,
+    }
+    warm = WarmStart(
+        k=int(sweep["topic_k_choice"]["k"].iloc[0]),
+        topics=FittedTopics.from_bytes(model_bytes),
+        theme_topics=FittedTopics.from_bytes(theme_bytes) if theme_bytes else None,
+        sweep_tables=sweep,
+        changed=changed,
+        total=total,
+    )
+    return key, warm
+
+
+def prepare_warm_start(context: PrepareContext) -> dict[str, Any]:
+    """Prepare hook of ``topic_models``: start from the previous run's topics when little changed.
+
+    Nothing changed since the previous run: the same key as then (its result
+    is in the cache). Speeches changed, but together with the changes since
+    the last full fit at most ``[topics] refit_above`` of them, and the
+    ``[topics]`` settings are the same: a warm start. Otherwise a full fit.
+    """
+    previous = context.previous
+    if not previous:
+        return {}
+    earlier = (previous.get("prepared") or {}).get("topic_models")
+    if previous.get("corpus_hash") == context.corpus_hash:
+        return {"key": earlier}
+    settings = context.settings.topics
+    if previous.get("parameters", {}).get("topics") != json.loads(json.dumps(asdict(settings))):
+        return {"messages": ["topics fitted from scratch: the [topics] settings changed"]}
+    total = len(context.corpus.speeches)
+    changed = _changed_speeches(previous, context.corpus) + (earlier or {}).get("changed", 0)
+    if changed > settings.refit_above * total:
+        return {
+            "messages": [
+                f"topics fitted from scratch: {changed} of {total} speeches added, changed or "
+                f"removed since the last full fit ({changed / max(1, total):.0%} > "
+                f"[topics] refit_above = {settings.refit_above:.0%})"
+            ]
+        }
+    found = _read_warm_start(context.paths.processed, changed, total)
+    if found is None:
+        return {}
+    key, warm = found
+    return {"key": key, "data": {"warm": warm}}
+
+
+def prepare_topic_identity(context: PrepareContext) -> dict[str, Any]:
     """Prepare hook of ``topics``: match the new fits to the previous run's ``topic_words.csv``."""
-    models = upstream.get("topic_models")
+    models = context.upstream.get("topic_models")
     results = models.data.get("results") if models is not None else None
     if results is None:
         return {"key": {}, "tables": {}}
-    previous_path = paths.processed / "topic_words.csv"
+    previous_path = context.paths.processed / "topic_words.csv"
     previous = pd.read_csv(previous_path) if previous_path.exists() else None
-    return topic_identity(results, previous, load_topic_labels(paths.topic_labels))
+    return topic_identity(results, previous, load_topic_labels(context.paths.topic_labels))
 
 
 def _named_results(inputs: StageInputs) -> tuple[TopicResults, dict[str, str]]:
@@ -71,55 +149,12 @@ def _named_results(inputs: StageInputs) -> tuple[TopicResults, dict[str, str]]:
     return apply_topic_labels(results, load_topic_labels(inputs.lexicon.path("topic_labels")))
 
 
-def topics_stage(inputs: StageInputs) -> StageOutput:
-    """The ``topics`` stage: tables, figures and the pyLDAvis page of the topic analysis.
-
-    Takes the fits from the ``topic_models`` stage when given (else fits
-    them here) and names the plain LDA topics as ``inputs.prepared["names"]``
-    says (see :func:`topic_identity`), so topic numbers and labels stay stable
-    across reruns; labels in ``topic_labels.toml`` replace the automatic ones.
-
-    Tables: see :func:`analyse_topics`. Figures: ``topic_coherence``,
-    ``topic_stability``, ``topic_prevalence``, ``topic_section_heatmap``,
-    ``topic_words``, ``theme_topic_prevalence``; ``topics_ldavis.html``.
-    Data for later stages: ``doc_topic`` (indexed by ``unit_id``, one column
-    per topic), ``topic_word`` (topics × words), ``unused_topic_labels``.
-    """
-    settings = inputs.settings.topics
-    style = FigureStyle.from_settings(inputs.settings.figures)
-    results, unused = _named_results(inputs)
-    output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
-    for name, label in unused.items():
-        output.messages.append(
-            f"topic_labels.toml: {name} = “{label}” is not used: this run has no topic {name} "
-            "(it vanished or was never fitted); the label stays in the file"
-        )
-    output.data["unused_topic_labels"] = unused
-    if "topic_k_sweep" in results.tables:
-        figure = plot_topic_coherence(
-            results.tables["topic_k_sweep"],
-            results.tables["topic_k_choice"],
-            results.tables["topic_k_summary"],
-            style=style,
-        )
-        output.add_figure("topic_coherence", figure, style)
-    if results.lda is not None and results.doc_topic is not None:
-        _lda_outputs(output, results, settings.stability_threshold, style)
-    if results.seeded is not None:
-        output.artifacts[THEME_TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
-            results.seeded, results.seeded.names, results.seeded.names, results.seeded_labels
-        ).to_bytes()
-    if "theme_topic_by_speech" in results.tables:
-        figure = plot_theme_topic_prevalence(results.tables["theme_topic_by_speech"], style=style)
-        output.add_figure("theme_topic_prevalence", figure, style)
-    return output
-
-
-def _lda_outputs(
-    output: StageOutput, results: TopicResults, threshold: float, style: FigureStyle
+def _reported_topics(
+    output: StageOutput, results: TopicResults, settings, style: FigureStyle
 ) -> None:
-    """Data, model file, figures and topic page of the reported (plain LDA) topics."""
-    ensemble, names, tables = results.lda, results.reported_names, results.tables
+    """Data, model file, figures and topic page of the reported (ensemble) topics."""
+    ensemble = results.lda
+    names = results.reported_names
     permutation = [ensemble.names.index(name) for name in results.reported_order]
     topic_word = ensemble.topic_word[permutation]
     output.data["doc_topic"] = results.doc_topic.set_index("unit_id")[names]
@@ -127,7 +162,8 @@ def _lda_outputs(
     output.artifacts[TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
         ensemble, results.reported_order, names, results.lda_labels
     ).to_bytes()
-    stability = tables["topic_stability"]
+    tables, stability = results.tables, results.tables["topic_stability"]
+    threshold = settings.stability_threshold
     figures = {
         "topic_stability": lambda: plot_topic_stability(
             stability, tables.get("theme_topic_stability"), threshold, style=style
@@ -155,3 +191,49 @@ def _lda_outputs(
                 for name, label in zip(names, results.lda_labels, strict=True)
             ],
         )
+
+
+def topics_stage(inputs: StageInputs) -> StageOutput:
+    """The ``topics`` stage: tables, figures and the pyLDAvis page of the topic analysis.
+
+    Takes the fits from the ``topic_models`` stage when given (else fits
+    them here) and names the plain LDA topics as ``inputs.prepared["names"]``
+    says (see :func:`topic_identity`), so topic numbers and labels stay stable
+    across reruns; labels in ``topic_labels.toml`` replace the automatic ones.
+
+    Tables: see :func:`analyse_topics`. Figures: ``topic_coherence``,
+    ``topic_stability``, ``topic_prevalence``, ``topic_section_heatmap``,
+    ``topic_words``, ``theme_topic_prevalence``; ``topics_ldavis.html``.
+    Data for later stages: ``doc_topic`` (indexed by ``unit_id``, one column
+    per topic), ``topic_word`` (topics × words) and ``unused_topic_labels``;
+    the fitted models as ``topic_model.npz`` and ``theme_topic_model.npz``
+    beside the tables.
+    """
+    settings = inputs.settings.topics
+    style = FigureStyle.from_settings(inputs.settings.figures)
+    results, unused = _named_results(inputs)
+    output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
+    for name, label in unused.items():
+        output.messages.append(
+            f"topic_labels.toml: {name} = “{label}” is not used: this run has no topic {name} "
+            "(it vanished or was never fitted); the label stays in the file"
+        )
+    output.data["unused_topic_labels"] = unused
+    if "topic_k_sweep" in results.tables:
+        figure = plot_topic_coherence(
+            results.tables["topic_k_sweep"],
+            results.tables["topic_k_choice"],
+            results.tables["topic_k_summary"],
+            style=style,
+        )
+        output.add_figure("topic_coherence", figure, style)
+    if results.lda is not None and results.doc_topic is not None:
+        _reported_topics(output, results, settings, style)
+    if results.seeded is not None:
+        output.artifacts[THEME_TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
+            results.seeded, results.seeded.names, results.seeded.names, results.seeded_labels
+        ).to_bytes()
+    if "theme_topic_by_speech" in results.tables:
+        figure = plot_theme_topic_prevalence(results.tables["theme_topic_by_speech"], style=style)
+        output.add_figure("theme_topic_prevalence", figure, style)
+    return output

@@ -1,13 +1,15 @@
-"""Streaming corpora: texts, token lists and bags of words that never sit in memory at once.
+"""Streaming corpora for the benchmarks: texts, token lists and bags of words never all in memory.
 
-For corpora too large to hold as a :class:`~speechtopics.pipeline.Corpus`
-(tens of thousands of speeches, millions of paragraphs), the same
-tokenizer and gensim models run over re-iterable streams, gensim-style:
+The scaling benchmark runs the project's tokenizer and a gensim model over
+re-iterable streams, gensim-style, on corpora far larger than a folder of
+speeches (the pipeline itself holds a corpus in memory; beyond one machine
+it runs on Spark, see ``docs/scaling.md``):
 
 1. :func:`iter_tsv_column` / :func:`iter_lines` read texts lazily from a file;
 2. :func:`write_token_file` tokenizes them once (in ordered parallel batches)
    into a :class:`TokenFile`, one unit per line, tokens separated by spaces;
-3. :func:`build_dictionary` makes a gensim ``Dictionary`` in one pass over it;
+3. ``speechtopics.analysis.vectors.build_dictionary`` makes a gensim
+   ``Dictionary`` in one pass over it;
 4. :class:`BowStream` yields each unit's bag of words for ``LdaModel``
    (``chunksize`` bounds what the model holds), pass after pass.
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text.tokenize import BATCH_CHARS, Tokenizer
+from speechtopics.text.tokenize import BATCH_CHARS, Tokenizer
 
 TOKEN_SEPARATOR = " "
 
