@@ -79,3 +79,15 @@ def full_run(tmp_path_factory, params):
     )
     summary = run(run_paths, params, progress=False, echo=lambda _: None)
     return run_paths, summary
+
+
+#: Topic settings small enough for tests that need fitted topics but not good ones.
+FAST_TOPICS = {"k_min": 3, "k_max": 4, "seeds": [1, 2], "ensemble_runs": 2, "passes": 3}
+
+
+@pytest.fixture(scope="session")
+def fast_topic_models(corpus, params):
+    """The ``topic_models`` stage's output on the bundled speeches with :data:`FAST_TOPICS`."""
+    from speechtopics.pipeline.stages import run_stage
+
+    return run_stage("topic_models", corpus, params.updated({"topics": FAST_TOPICS}))

@@ -297,6 +297,20 @@ def test_dendrogram_leaves_are_the_five_speeches(corpus):
 # --------------------------------------------------------------------------- stage
 
 
+def test_the_map_is_drawn_only_above_the_silhouette_threshold(
+    stage_output, corpus, params, doc_topic
+):
+    selection = stage_output.tables["cluster_k_selection"]
+    chosen = selection[(selection["space"] == "tfidf") & (selection["method"] == "kmeans")]
+    silhouette = float(chosen.loc[chosen["chosen"], "silhouette"].iloc[0])
+    assert silhouette < params.figures.cluster_map_min_silhouette
+    assert "cluster_map.png" not in stage_output.files
+    assert any(m.startswith("cluster map left out: mean silhouette") for m in stage_output.messages)
+    lower = params.updated({"figures": {"cluster_map_min_silhouette": silhouette - 0.001}})
+    upstream = {"topics": StageOutput(data={"doc_topic": doc_topic})}
+    assert "cluster_map.png" in run_stage("cluster", corpus, lower, upstream).files
+
+
 def test_stage_writes_its_tables_and_figures(stage_output):
     assert set(stage_output.tables) == {
         "cluster_k_selection",
@@ -306,9 +320,9 @@ def test_stage_writes_its_tables_and_figures(stage_output):
         "cluster_summary",
         "cluster_speech_linkage",
     }
-    for name in ("cluster_silhouette", "cluster_map", "cluster_spread", "speech_dendrogram"):
+    for name in ("cluster_silhouette", "cluster_spread", "speech_dendrogram"):
         assert stage_output.files[f"{name}.png"].startswith(b"\x89PNG")
-        assert f"{name}.svg" in stage_output.files
+        assert f"{name}.svg" in stage_output.files and f"{name}.pdf" in stage_output.files
     assert not any("skipped" in message for message in stage_output.messages)
     # The default spaces: LSA (the best on the labelled bench corpora) and topic vectors.
     assert set(stage_output.tables["cluster_assignments"]["space"]) == {"lsa", "topic"}

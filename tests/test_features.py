@@ -431,16 +431,19 @@ def test_stage_writes_every_table_and_figure(stage_output):
         "keyness",
         "speech_similarity",
     }
-    expected = {
-        "keywords_per_speech",
-        "keyness",
-        "similarity_heatmap",
-        *(f"wordcloud_{d}" for d in DOC_IDS),
-    }
+    expected = {"keywords_per_speech", "keyness", "similarity_heatmap"}
     assert {name.rsplit(".", 1)[0] for name in stage_output.files} == expected
-    assert all(f"{name}.{fmt}" in stage_output.files for name in expected for fmt in ("png", "svg"))
+    formats = ("png", "svg", "pdf")
+    assert all(f"{name}.{fmt}" in stage_output.files for name in expected for fmt in formats)
     assert stage_output.tables["keywords_by_speech"]["doc_id"].unique().tolist() == DOC_IDS
     assert stage_output.messages == []
+
+
+def test_word_clouds_are_drawn_only_when_asked_for(corpus, params):
+    settings = params.updated({"figures": {"wordclouds": True, "formats": ["png"]}})
+    output = run_stage("features", corpus, settings, {})
+    clouds = {name for name in output.files if name.startswith("wordcloud_")}
+    assert clouds == {f"wordcloud_{d}.png" for d in DOC_IDS}
 
 
 def test_stage_tables_equal_the_functions_with_the_same_parameters(

@@ -88,7 +88,20 @@ def test_the_project_file_matches_the_defaults_it_documents():
         "features",
         "compare",
         "suggest",
+        "figures",
     }
+    assert project.figures.width_inches == 7.0
+    assert project.figures.formats == ("png", "svg", "pdf")
+
+
+def test_figure_widths_are_single_double_or_inches(tmp_path):
+    assert Settings.from_dict({"figures": {"width": "single"}}).figures.width_inches == 3.5
+    assert Settings.from_dict({"figures": {"width": 5}}).figures.width_inches == 5
+    for width, message in (("triple", "one of 'single', 'double' or a number"), (1, "at least 2")):
+        with pytest.raises(SettingsError, match=message):
+            Settings.from_dict({"figures": {"width": width}})
+    with pytest.raises(SettingsError, match="formats"):
+        Settings.from_dict({"figures": {"formats": ["png", "gif"]}})
 
 
 def test_a_mapping_over_the_defaults_is_checked_like_a_file():

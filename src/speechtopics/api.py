@@ -33,11 +33,12 @@ from .analysis.topics.identity import match_topics
 from .config import Paths, Settings, as_settings, default_paths, load_settings
 from .corpus.load import load as load_corpus
 from .corpus.model import Corpus
-from .io import read_table
+from .io import read_table, read_workbook
 from .pipeline.manifest import MANIFEST_FILE
 from .pipeline.run import run as run_pipeline
 from .pipeline.stage import RunSummary
 from .pipeline.stages.topics import THEME_TOPIC_MODEL_FILE, TOPIC_MODEL_FILE
+from .report.workbook import README_SHEET, WORKBOOK_FILE
 
 __all__ = [
     "Results",
@@ -158,6 +159,24 @@ class Results(Mapping[str, pd.DataFrame]):
     def theme_topic_model(self) -> FittedTopics | None:
         """The seeded theme topics, or None if none were fitted."""
         return self._model(THEME_TOPIC_MODEL_FILE)
+
+    @property
+    def workbook_path(self) -> Path:
+        """The Excel workbook of the key tables (``speechtopics_results.xlsx``)."""
+        return self.processed / WORKBOOK_FILE
+
+    def workbook(self) -> dict[str, pd.DataFrame]:
+        """The workbook's tables by table name, with the column types the run recorded.
+
+        Each sheet reads back as ``self[table]`` does: ``doc_id`` stays ``"000"``.
+        (``pandas.read_excel`` alone turns ``"000"`` into 0, as ``read_csv`` does;
+        give it ``dtype={"doc_id": str}``.)
+        """
+        names = read_workbook(self.workbook_path)[README_SHEET]
+        sheet_to_table = dict(zip(names["sheet"], names["table"], strict=True))
+        kinds = {sheet: self._kinds.get(table, {}) for sheet, table in sheet_to_table.items()}
+        sheets = read_workbook(self.workbook_path, kinds)
+        return {sheet_to_table[s]: table for s, table in sheets.items() if s in sheet_to_table}
 
     def figure(self, name: str, fmt: str = "png") -> Path:
         """Path of a figure of the run (``figure("theme_heatmap")``)."""

@@ -159,8 +159,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=True,
         echo=lambda line: sys.stderr.write(line + "\n"),
     )
-    _print(summary.format())
     _print(f"tables in {paths.processed}; figures in {paths.figures}")
+    _print(summary.format())
     loaded = (
         summary.rows
         and summary.rows[0]["stage"] == "load"

@@ -184,9 +184,20 @@ def read_table(path: Path, kinds: Mapping[str, str] | None = None) -> pd.DataFra
     """
     kinds = dict(kinds or {})
     text_columns = [name for name, kind in kinds.items() if kind == "text"]
-    default_text = {"doc_id", "unit_id", "file", "title", "section_path", "topic", "label"}
-    dtype = {name: str for name in set(text_columns) | default_text}
+    dtype = {name: str for name in set(text_columns) | DEFAULT_TEXT_COLUMNS}
     table = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
+    return _typed(table, kinds)
+
+
+#: Columns read as text when no kinds are recorded (identifiers that look like numbers).
+DEFAULT_TEXT_COLUMNS = frozenset(
+    {"doc_id", "unit_id", "file", "title", "section_path", "topic", "label"}
+)
+
+
+def _typed(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """``table`` with each column converted to its recorded kind (see :func:`read_table`)."""
+    default_text = DEFAULT_TEXT_COLUMNS
     for name in table.columns:
         kind = kinds.get(name)
         if kind == "text" or (kind is None and name in default_text):
@@ -237,3 +248,142 @@ def call_cached(memorized, *args, force: bool = False) -> tuple[Any, str]:
     if any("Exception while loading results" in str(w.message) for w in caught):
         return output, "repaired"
     return output, "reused" if in_cache else "recomputed"
+
+
+# --------------------------------------------------------------------------- Excel
+
+#: Characters that make a spreadsheet read a cell as a formula (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Fixed timestamp of the workbook's parts, so the same tables give the same bytes.
+_WORKBOOK_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def _sheet_value(sheet, value: Any, kind: str) -> Any:
+    """One cell's value with the column's kind; text that could start a formula stays text.
+
+    Returns None for a missing value, a plain value for numbers and
+    booleans, and a write-only cell for text (marked as text, with Excel's
+    quote prefix when it starts like a formula).
+    """
+    import math
+
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if kind != "text" and isinstance(value, str) and not value.strip():
+        return None
+    if kind == "boolean":
+        return bool(value)
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    text = str(value)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def _write_sheet(sheet, table: pd.DataFrame) -> None:
+    kinds = column_kinds(table)
+    sheet.freeze_panes = "A2"
+    sheet.append([_sheet_value(sheet, str(name), "text") for name in table.columns])
+    column_kinds_in_order = [kinds[str(name)] for name in table.columns]
+    for record in table.itertuples(index=False, name=None):
+        sheet.append(
+            [
+                _sheet_value(sheet, value, kind)
+                for value, kind in zip(record, column_kinds_in_order, strict=True)
+            ]
+        )
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same zip with every entry dated :data:`_WORKBOOK_TIME` (deterministic bytes)."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_WORKBOOK_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return buffer.getvalue()
+
+
+def table_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook (``.xlsx``) of tables, one sheet each, as bytes.
+
+    Cells keep their column's kind (:func:`column_kinds`): text stays text
+    (``doc_id`` ``"000"`` is not turned into 0), integers, numbers and
+    booleans stay what they are, missing values are empty cells. Text
+    starting with ``= + - @`` (or a tab) is stored as text with Excel's
+    quote prefix, so it is never run as a formula. The same tables give
+    the same bytes.
+
+    Parameters
+    ----------
+    sheets : mapping
+        ``sheet name -> table`` (names of at most 31 characters, no ``[]:*?/\\``).
+    """
+    import datetime as dt
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, table in sheets.items():
+        _write_sheet(workbook.create_sheet(title=name), table)
+    stamp = dt.datetime(*_WORKBOOK_TIME)
+    workbook.properties.created = workbook.properties.modified = stamp
+    workbook.properties.creator = "speechtopics"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def _cell_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """Kinds of the columns of a sheet read as Python objects (text wins over numbers)."""
+    kinds = {}
+    for name in table.columns:
+        values = [v for v in table[name].tolist() if not (v is None or v != v)]
+        if any(isinstance(v, str) for v in values):
+            kinds[str(name)] = "text"
+        elif values and all(isinstance(v, bool) for v in values):
+            kinds[str(name)] = "boolean"
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            kinds[str(name)] = "integer"
+        else:
+            kinds[str(name)] = "number"
+    return kinds
+
+
+def read_workbook(
+    path: Path, kinds: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The sheets of a workbook written by :func:`table_xlsx_bytes` with the right dtypes.
+
+    Parameters
+    ----------
+    path : Path
+    kinds : mapping, optional
+        ``sheet name -> {column -> kind}`` (the manifest's ``tables`` keyed by
+        sheet); text columns are read as text whatever the kinds say.
+
+    Returns
+    -------
+    dict
+        ``sheet name -> DataFrame``, typed as :func:`read_table` types a CSV table.
+    """
+    sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    typed = {}
+    for name, table in sheets.items():
+        recorded = {**_cell_kinds(table), **((kinds or {}).get(name) or {})}
+        typed[name] = _typed(table, recorded)
+    return typed

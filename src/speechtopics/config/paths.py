@@ -69,6 +69,11 @@ class Paths:
     def formulations(self) -> Path:
         return self.lexicon / "formulations.txt"
 
+    @property
+    def topic_labels(self) -> Path:
+        """Labels the researcher gives topics (``T1 = "label"``; may not exist)."""
+        return self.lexicon / "topic_labels.toml"
+
     def with_overrides(self, raw: Path | None = None, out: Path | None = None) -> Paths:
         """Return paths for another folder of speeches and/or another output root.
 

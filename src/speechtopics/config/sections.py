@@ -376,6 +376,49 @@ class SuggestSettings:
 
 
 @dataclass(frozen=True)
+class FigureSettings:
+    """``[figures]``: how figures are sized, written and which are drawn.
+
+    Attributes
+    ----------
+    width : {"single", "double"} or float
+        Printed width: ``single`` column (3.5 in), ``double`` column (7.0 in)
+        or inches. Every figure is laid out for this width (it never grows
+        past it) with text of at least 6 pt at that size.
+    formats : tuple of {"png", "svg", "pdf"}
+        Files written per figure (PDF and SVG for papers, PNG for slides and the report page).
+    dpi : int
+        Resolution of the PNG files.
+    max_rows : int
+        Rows (speeches, sections, formulations) one figure shows; more rows are
+        cut to the first or largest ones and the figure and caption say so.
+    max_panels : int
+        Small panels (one per speech or topic) one figure shows.
+    wordclouds : bool
+        Draw a word cloud per speech (off: word size is a poor measure of anything).
+    cluster_map_min_silhouette : float
+        The paragraph cluster map is drawn only when the chosen clustering's mean
+        silhouette reaches this (below it the map shows noise as groups).
+    keyness_min_count : int
+        Keyness bars leave out terms the speech uses fewer times than this.
+    """
+
+    width: Literal["single", "double"] | float = field(default="double", metadata=_range(2, 20))
+    formats: tuple[Literal["png", "svg", "pdf"], ...] = ("png", "svg", "pdf")
+    dpi: int = field(default=300, metadata=_range(72, 1200))
+    max_rows: int = field(default=40, metadata=_range(5))
+    max_panels: int = field(default=12, metadata=_range(1))
+    wordclouds: bool = False
+    cluster_map_min_silhouette: float = field(default=0.1, metadata=_range(-1, 1))
+    keyness_min_count: int = field(default=3, metadata=_range(1))
+
+    @property
+    def width_inches(self) -> float:
+        """The printed width in inches (``single`` = 3.5, ``double`` = 7.0)."""
+        return {"single": 3.5, "double": 7.0}.get(self.width, self.width)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of a run, one typed object per ``speechtopics.toml`` section."""
 
@@ -389,6 +432,7 @@ class Settings:
     features: FeatureSettings = field(default_factory=FeatureSettings)
     compare: CompareSettings = field(default_factory=CompareSettings)
     suggest: SuggestSettings = field(default_factory=SuggestSettings)
+    figures: FigureSettings = field(default_factory=FigureSettings)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "settings") -> Settings:

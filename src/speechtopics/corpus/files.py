@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..io import sha256_hex
+from ..progress import track
 from ..text.clean import CleanResult, count_cjk
 from ..text.segment import title_from_text
 from .dedupe import NEAR_DUPLICATE_CONTAINMENT, find_near_duplicates
@@ -156,11 +157,8 @@ def load_corpus(
                 "message": f"the folder of speeches {raw_dir} does not exist (or is not a folder)",
             }
         )
-    paths = list(files) if files is not None else iter_speech_files(raw_dir)
-    if progress:
-        from tqdm.auto import tqdm
-
-        paths = tqdm(paths, desc="load", unit="file", leave=False)
+    paths = list(files) if files is not None else list(iter_speech_files(raw_dir))
+    paths = track(paths, len(paths), "load", "file", enabled=progress or None)
     speeches: list[Speech] = []
     seen_clean: dict[str, str] = {}
     used_ids: set[str] = set()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from ..config import Paths, Settings, as_settings, default_paths
 from ..io import cache_memory, call_cached, source_hash
+from ..progress import track
 from ..text.clean import CleanResult, clean_text, default_rules
 from ..text.lexicon import Theme, load_themes, load_word_list
 from ..text.segment import Unit, segment_speech
@@ -70,11 +71,9 @@ def tokenize_units(
     by_doc: dict[str, list[Unit]] = {}
     for unit in units:
         by_doc.setdefault(unit.doc_id, []).append(unit)
-    items = list(by_doc.values())
-    if progress:
-        from tqdm.auto import tqdm
-
-        items = tqdm(items, desc="tokenize", unit="speech", leave=False)
+    items = track(
+        list(by_doc.values()), len(by_doc), "tokenize", "speech", enabled=progress or None
+    )
     for doc_units in items:
         texts = [unit.text for unit in doc_units]
         doc_tokens, status = call_cached(cached, texts, key, tokenizer, force=force)

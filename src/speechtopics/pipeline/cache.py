@@ -86,5 +86,5 @@ def stage_key(
 
 
 def compute_stage(name: str, key: str, stage: Stage, inputs: Any) -> StageOutput:
-    """Run one stage (cached by ``name`` and ``key`` only)."""
-    return stage.function(inputs)
+    """Run one stage (cached by ``name`` and ``key`` only), its figures rendered."""
+    return stage.function(inputs).render_figures()

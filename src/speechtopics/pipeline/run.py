@@ -27,6 +27,7 @@ from ..io import (
     table_csv_bytes,
     write_if_changed,
 )
+from ..progress import note, reporting
 from .cache import compute_stage, corpus_key, stage_key
 from .history import snapshot_previous_run
 from .manifest import read_manifest, write_manifest
@@ -95,7 +96,10 @@ def run(
         echo(f"another speechtopics run is using {paths.processed}; waiting for it to finish …")
         lock.acquire()
     try:
-        return _run_locked(paths, settings, selected, force, progress, echo)
+        with reporting(progress):
+            summary = _run_locked(paths, settings, selected, force, progress, echo)
+        summary.look_first = str(paths.figures / "index.html")
+        return summary
     finally:
         lock.release()
 
@@ -151,15 +155,7 @@ def _run_locked(
     keys: dict[str, str] = {}
     outputs: dict[str, StageOutput] = {}
     chosen = [stage for stage in STAGES if stage.name in needed]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(chosen), desc="stages", unit="stage", leave=False)
-    for stage in chosen:
-        if bar is not None:
-            bar.set_postfix_str(stage.name)
-            bar.update(0)
+    for number, stage in enumerate(chosen, start=1):
         t_stage = time.perf_counter()
         prepared, prepared_data = None, {}
         if stage.prepare is not None:
@@ -185,7 +181,7 @@ def _run_locked(
         args = (stage.name, key, stage, inputs)
         recompute = stage.name in rerun or (force and not selected)
         if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
-            echo(f"[{stage.name}] computing …")
+            note(f"[{stage.name}] computing … (stage {number} of {len(chosen)})", echo)
         with fit_progress(stage.name, echo if progress else None):
             output, status = call_cached(cached_stage, *args, force=recompute)
         outputs[stage.name] = output
@@ -197,9 +193,6 @@ def _run_locked(
             time.perf_counter() - t_stage,
             f"{len(output.tables)} tables, {len(output.files)} files, {written} written",
         )
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        summary.thin.extend(output.data.get("thin", []))
     write_manifest(paths, settings, corpus, summary, started)
     return summary

@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..config import Paths, Settings
 from ..corpus.model import Corpus
-from ..plots import FIGURE_FORMATS, figure_bytes
+from ..plots import FigureStyle, figure_bytes, figure_notes
+from ..progress import track
 
 
 @dataclass
@@ -39,6 +40,8 @@ class StageOutput:
         Picklable values later stages take (matrices, fitted models …).
     messages : list of str
         Notes for the run summary (an analysis skipped and why).
+    figure_notes : dict
+        ``figure name -> notes`` for its caption (what a capped figure left out).
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -46,12 +49,32 @@ class StageOutput:
     artifacts: dict[str, bytes] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    figure_notes: dict[str, list[str]] = field(default_factory=dict)
+    _figures: list[tuple[str, Any, FigureStyle]] = field(default_factory=list, repr=False)
 
-    def add_figure(self, name: str, fig) -> None:
-        """Render a matplotlib figure to PNG (300 dpi) and SVG bytes under ``name``."""
-        for fmt in FIGURE_FORMATS:
-            self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt)
-        plt.close(fig)
+    def add_figure(self, name: str, fig, style: FigureStyle | None = None) -> None:
+        """Queue a matplotlib figure for :meth:`render_figures` under ``name``.
+
+        The notes the figure carries (rows cut, panels left out) are kept in
+        ``figure_notes[name]`` for the report's captions.
+        """
+        self._figures.append((name, fig, style or FigureStyle()))
+        notes = figure_notes(fig)
+        if notes:
+            self.figure_notes[name] = notes
+
+    def pending_figures(self) -> list[tuple[str, Any, FigureStyle]]:
+        """The figures queued and not rendered yet: ``(name, Figure, style)``."""
+        return list(self._figures)
+
+    def render_figures(self) -> StageOutput:
+        """Render the queued figures to their style's formats (PNG, SVG, PDF) and close them."""
+        queued, self._figures = self._figures, []
+        for name, fig, style in track(queued, len(queued), "figures", "figure"):
+            for fmt in style.formats:
+                self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt, style.dpi)
+            plt.close(fig)
+        return self
 
 
 class SettingsView:
@@ -205,13 +228,19 @@ class Stage:
 
 @dataclass
 class RunSummary:
-    """What a run did: per stage, reused or recomputed, and how long it took."""
+    """What a run did: per stage, reused or recomputed, and how long it took.
+
+    ``look_first`` is the report page; ``thin`` the places where the data
+    are too thin to trust a result (the report stage's caveats).
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
     prepared: dict[str, Any] = field(default_factory=dict)
+    look_first: str = ""
+    thin: list[str] = field(default_factory=list)
 
     def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
         self.rows.append(
@@ -238,4 +267,9 @@ class RunSummary:
             )
         lines.append(self.headline())
         lines.extend(self.messages)
+        if self.thin:
+            lines.append("where the data are thin:")
+            lines.extend(f"  - {caveat}" for caveat in self.thin)
+        if self.look_first:
+            lines.append(f"look first at {self.look_first}")
         return "\n".join(lines)

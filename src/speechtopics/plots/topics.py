@@ -11,18 +11,30 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
-from . import setup_cjk_font, short_label
+from . import (
+    FigureStyle,
+    add_note,
+    axes_title,
+    fit_text,
+    new_figure,
+    short_label,
+    styled,
+    suptitle,
+    wrap_text,
+)
 
 #: Hatch patterns cycled over topics, so stacked bars stay apart in grey print.
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||", "**")
+SPEECH_KEYS = ("doc_id", "title", "n_units", "n_tokens")
 
 MEASURE_TITLES = {
     "c_npmi": "c_npmi（越高越好）",
     "c_v": "c_v（越高越好）",
     "u_mass": "u_mass（越高越好）",
     "perplexity": "留出困惑度（越低越好）",
-    "stability": "种子间前 20 词 Jaccard（越高越好）",
+    "stability": "种子间 Jaccard（越高越好）",
 }
 
 
@@ -59,8 +71,68 @@ def _topic_colours(n: int) -> list:
     return [cmap(0.95 - 0.85 * i / (n - 1)) for i in range(n)]
 
 
+def _speech_rows(table: pd.DataFrame, style: FigureStyle, extra: float) -> pd.DataFrame:
+    """Speeches of a wide per-speech table in id order, cut to what one figure shows."""
+    table = table.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    limit = min(style.max_rows, style.rows_that_fit(style.line_height() * 1.3, extra))
+    if len(table) > limit:
+        table = table.nlargest(limit, "n_tokens").sort_values("doc_id", kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _speech_labels(table: pd.DataFrame, style: FigureStyle) -> list[str]:
+    titles = table["title"].fillna("") if "title" in table else [""] * len(table)
+    chars = 0 if style.narrow else style.label_chars
+    return [short_label(d, t, chars) for d, t in zip(table["doc_id"], titles, strict=True)]
+
+
+# --------------------------------------------------------------------------- choosing K
+
+
+def _measure_panel(ax, sweep: pd.DataFrame, measure: str, chosen, style: FigureStyle) -> None:
+    ax.scatter(sweep["k"], sweep[measure], s=8, color="0.6", edgecolor="0.3", linewidth=0.3)
+    median = sweep.groupby("k", sort=True)[measure].median()
+    ax.plot(median.index, median.to_numpy(), color="0.1", marker="o", markersize=2.5)
+    if chosen is not None:
+        ax.axvline(chosen, color="0.2", linestyle="--", linewidth=0.8, zorder=1)
+    ax.set_title(MEASURE_TITLES[measure], fontsize=style.font)
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+
+
+def _votes_panel(ax, summary: pd.DataFrame, chosen, style: FigureStyle) -> None:
+    colours = ["0.25" if chosen is not None and int(k) == chosen else "0.7" for k in summary["k"]]
+    ax.bar(summary["k"], summary["votes"], color=colours, edgecolor="0.2", linewidth=0.4)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title("得票数", fontsize=style.font)
+
+
+def _k_legend(fig: Figure, chosen, style: FigureStyle) -> None:
+    handles = [
+        Line2D(
+            [], [], color="0.6", marker="o", linestyle="", markeredgecolor="0.3", label="单次拟合"
+        ),
+        Line2D([], [], color="0.1", marker="o", markersize=3, label="中位数"),
+    ]
+    if chosen is not None:
+        handles.append(Line2D([], [], color="0.2", linestyle="--", label=f"所选 K = {chosen}"))
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=len(handles),
+        fontsize=style.small,
+        frameon=False,
+        title="横轴：主题数 K",
+        title_fontsize=style.small,
+    )
+
+
+@styled
 def plot_topic_coherence(
-    sweep: pd.DataFrame, choice: pd.DataFrame | None = None, summary: pd.DataFrame | None = None
+    sweep: pd.DataFrame,
+    choice: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+    *,
+    style: FigureStyle,
 ) -> Figure:
     """Coherence, held-out perplexity and agreement across seeds against K.
 
@@ -72,76 +144,39 @@ def plot_topic_coherence(
     choice : DataFrame, optional
         ``topic_k_choice``; the chosen K is marked by a dashed line.
     summary : DataFrame, optional
-        ``topic_k_summary``; its ``votes`` per K fill the last panel.
+        ``topic_k_summary``; its ``votes`` per K (measures within one standard
+        error of the best) fill the last panel.
+    style : FigureStyle
 
     Notes
     -----
     Points are the single fits (one per seed), the line joins the medians.
     """
-    setup_cjk_font()
     measures = [m for m in MEASURE_TITLES if m in sweep.columns and sweep[m].notna().any()]
-    columns = 3
-    rows = math.ceil(len(measures) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(12, 3.3 * rows + 0.8), squeeze=False)
+    panels = len(measures) + (summary is not None and "votes" in summary)
+    columns = style.panel_columns(max(panels, 1), 1.6 if style.narrow else 2.2)
+    rows = math.ceil(panels / columns)
+    fig, axes = new_figure(style, style.height(rows, 1.55, 0.9), rows, columns, squeeze=False)
     chosen = int(choice["k"].iloc[0]) if choice is not None and len(choice) else None
-    k_values = sorted(sweep["k"].unique())
     for ax, measure in zip(axes.flat, measures, strict=False):
-        ax.scatter(
-            sweep["k"], sweep[measure], s=14, color="0.6", edgecolor="0.3", linewidth=0.4, zorder=2
-        )
-        median = sweep.groupby("k", sort=True)[measure].median()
-        ax.plot(
-            median.index,
-            median.to_numpy(),
-            color="0.1",
-            linewidth=1.4,
-            marker="o",
-            markersize=3,
-            zorder=3,
-        )
-        if chosen is not None:
-            ax.axvline(chosen, color="0.2", linestyle="--", linewidth=0.9, zorder=1)
-        ax.set_title(MEASURE_TITLES[measure], fontsize=10)
-        ax.set_xticks(k_values)
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel("主题数 K", fontsize=9)
+        _measure_panel(ax, sweep, measure, chosen, style)
+    if panels > len(measures):
+        _votes_panel(axes.flat[len(measures)], summary, chosen, style)
+    for ax in axes.flat[:panels]:
+        ax.xaxis.set_major_locator(MaxNLocator(5 if style.narrow else 7, integer=True))
+        ax.tick_params(labelsize=style.small)
         ax.spines[["top", "right"]].set_visible(False)
-    spare = list(axes.flat[len(measures) :])
-    if spare and summary is not None and "votes" in summary:
-        ax = spare.pop(0)
-        colours = [
-            "0.25" if chosen is not None and int(k) == chosen else "0.7" for k in summary["k"]
-        ]
-        ax.bar(summary["k"], summary["votes"], color=colours, edgecolor="0.2", linewidth=0.5)
-        ax.set_xticks(k_values)
-        ax.set_yticks(range(0, int(summary["votes"].max()) + 2))
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel("主题数 K", fontsize=9)
-        ax.set_title("得票数（与最好相差不到一个标准误的指标数）", fontsize=10)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in spare:
+    for ax in axes.flat[panels:]:
         ax.set_visible(False)
-    handles = [
-        Line2D(
-            [],
-            [],
-            color="0.6",
-            marker="o",
-            linestyle="",
-            markeredgecolor="0.3",
-            label="单次拟合（每个种子）",
-        ),
-        Line2D([], [], color="0.1", marker="o", markersize=3, label="中位数"),
-    ]
-    if chosen is not None:
-        handles.append(Line2D([], [], color="0.2", linestyle="--", label=f"所选 K = {chosen}"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
-    fig.suptitle("选择主题数 K：一致性、困惑度与种子间一致性", fontsize=12)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    _k_legend(fig, chosen, style)
+    suptitle(fig, style, "选择主题数 K：一致性、困惑度与种子间一致性")
     return fig
 
 
-def _stability_panel(ax, table: pd.DataFrame, threshold: float, title: str) -> None:
+# --------------------------------------------------------------------------- stability
+
+
+def _stability_panel(ax, table: pd.DataFrame, threshold: float, title: str, style) -> None:
     y = np.arange(len(table))
     stable = table["stable"].astype(bool).to_numpy()
     bars = ax.barh(
@@ -149,37 +184,66 @@ def _stability_panel(ax, table: pd.DataFrame, threshold: float, title: str) -> N
         table["mean_jaccard"],
         color=np.where(stable, "0.4", "0.85").tolist(),
         edgecolor="0.2",
-        linewidth=0.5,
+        linewidth=0.4,
     )
     for bar, ok in zip(bars, stable, strict=True):
         if not ok:
             bar.set_hatch("///")
-    ax.scatter(table["min_jaccard"], y, marker="|", s=80, color="0.1", zorder=3)
+    ax.scatter(table["min_jaccard"], y, marker="|", s=40, color="0.1", zorder=3)
     ax.scatter(
         table["single_fit_jaccard"],
         y,
         marker="D",
-        s=18,
+        s=9,
         facecolor="white",
         edgecolor="0.1",
         zorder=4,
     )
-    ax.axvline(threshold, color="0.1", linestyle="--", linewidth=0.9)
-    ax.set_yticks(y)
-    ax.set_yticklabels(
-        [_topic_title(t, lab) for t, lab in zip(table["topic"], table["label"], strict=True)],
-        fontsize=8,
-    )
+    ax.axvline(threshold, color="0.1", linestyle="--", linewidth=0.8)
+    label_width = style.width * (0.42 if style.narrow else 0.35)
+    labels = [
+        fit_text(_topic_title(t, lab), label_width, style.font)
+        for t, lab in zip(table["topic"], table["label"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
     ax.set_ylim(len(table) - 0.5, -0.5)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("前 20 词的 Jaccard 相似度", fontsize=9)
-    ax.set_title(title, fontsize=10)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(title, fontsize=style.font)
     ax.spines[["top", "right"]].set_visible(False)
 
 
+def _stability_legend(fig: Figure, threshold: float, style: FigureStyle) -> None:
+    handles = [
+        Patch(facecolor="0.4", edgecolor="0.2", label=f"稳定（≥ {threshold:g}）"),
+        Patch(facecolor="0.85", edgecolor="0.2", hatch="///", label="不稳定"),
+        Line2D([], [], color="0.1", marker="|", linestyle="", markersize=7, label="最差一对种子"),
+        Line2D(
+            [],
+            [],
+            color="0.1",
+            marker="D",
+            markerfacecolor="white",
+            linestyle="",
+            markersize=4,
+            label="单次拟合之间",
+        ),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=2 if style.narrow else 4,
+        fontsize=style.small,
+        frameon=False,
+    )
+
+
+@styled
 def plot_topic_stability(
-    stability: pd.DataFrame, theme_stability: pd.DataFrame | None = None, threshold: float = 0.6
+    stability: pd.DataFrame,
+    theme_stability: pd.DataFrame | None = None,
+    threshold: float = 0.6,
+    *,
+    style: FigureStyle,
 ) -> Figure:
     """How well each topic is reproduced across seeds (one panel per model).
 
@@ -192,6 +256,7 @@ def plot_topic_stability(
         The same for the seeded theme topics (second panel).
     threshold : float
         Stability threshold (dashed line).
+    style : FigureStyle
 
     Notes
     -----
@@ -199,61 +264,31 @@ def plot_topic_stability(
     and light = below the threshold); ``|``: the worst pair; ◇: what single
     fits reproduce.
     """
-    setup_cjk_font()
     panels = [(stability, "LDA 主题（所选 K，集成模型）")]
     if theme_stability is not None and len(theme_stability):
         panels.append((theme_stability, "种子词引导的主题"))
-    sizes = [max(len(table), 1) for table, _ in panels]
-    fig, axes = plt.subplots(
+    sizes = [max(len(table), 1) + 2 for table, _ in panels]
+    fig, axes = new_figure(
+        style,
+        style.height(sum(sizes), style.line_height() * 1.1, 1.2),
         len(panels),
         1,
-        figsize=(9, 0.32 * sum(sizes) + 1.6 * len(panels) + 0.8),
         squeeze=False,
-        gridspec_kw={"height_ratios": [size + 2 for size in sizes]},
+        gridspec_kw={"height_ratios": sizes},
     )
     for ax, (table, title) in zip(axes.flat, panels, strict=True):
-        _stability_panel(ax, table, threshold, title)
-    handles = [
-        Patch(facecolor="0.4", edgecolor="0.2", label=f"稳定（≥ {threshold:g}）"),
-        Patch(facecolor="0.85", edgecolor="0.2", hatch="///", label="不稳定"),
-        Line2D([], [], color="0.1", marker="|", linestyle="", markersize=9, label="最差的一对种子"),
-        Line2D(
-            [],
-            [],
-            color="0.1",
-            marker="D",
-            markerfacecolor="white",
-            linestyle="",
-            markersize=5,
-            label="单次拟合之间",
-        ),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-    fig.suptitle("主题稳定性：不同随机种子得到的主题前 20 词有多一致", fontsize=12)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+        _stability_panel(ax, table, threshold, title, style)
+    axes.flat[-1].set_xlabel("前 20 词的 Jaccard 相似度")
+    _stability_legend(fig, threshold, style)
+    suptitle(fig, style, "主题稳定性：不同随机种子得到的主题前 20 词有多一致")
     return fig
 
 
-def plot_topic_prevalence(
-    speech_topic: pd.DataFrame, stability: pd.DataFrame | None = None
-) -> Figure:
-    """Stacked bars: the topic make-up of each speech.
+# --------------------------------------------------------------------------- prevalence
 
-    Parameters
-    ----------
-    speech_topic : DataFrame
-        ``speech_topic``: ``doc_id``, ``title``, ``n_units``, ``n_tokens`` and one
-        column per topic (rows sum to 1).
-    stability : DataFrame, optional
-        ``topic_stability``, for the legend labels (unstable topics marked).
-    """
-    setup_cjk_font()
-    table = speech_topic.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    names = _topic_names(table, ("doc_id", "title", "n_units", "n_tokens"))
-    labels = _labels(stability)
-    unstable = _unstable(stability)
+
+def _stacked_bars(ax, table: pd.DataFrame, names, labels, unstable, style: FigureStyle) -> None:
     colours = _topic_colours(len(names))
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(table) + 2.6))
     y = np.arange(len(table))
     left = np.zeros(len(table))
     for index, name in enumerate(names):
@@ -268,65 +303,77 @@ def plot_topic_prevalence(
             color=colours[index],
             hatch=HATCHES[index % len(HATCHES)],
             edgecolor="0.25",
-            linewidth=0.5,
+            linewidth=0.4,
             label=legend,
         )
-        for row, (start, value) in enumerate(zip(left, values, strict=True)):
-            if value >= 0.08:
-                brightness = sum(colours[index][:3]) / 3
-                ax.text(
-                    start + value / 2,
-                    row,
-                    f"{value:.0%}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if brightness < 0.45 else "black",
-                    bbox={
-                        "boxstyle": "round,pad=0.1",
-                        "facecolor": colours[index],
-                        "edgecolor": "none",
-                    },
-                )
+        _share_labels(ax, left, values, colours[index], style)
         left += values
-    ax.set_yticks(y)
-    ax.set_yticklabels(
-        [
-            short_label(d, t)
-            for d, t in zip(
-                table["doc_id"], table.get("title", [""] * len(table)).fillna(""), strict=True
+
+
+def _share_labels(ax, left, values, colour, style: FigureStyle) -> None:
+    """``48%`` inside every segment wide enough to hold it."""
+    minimum = 0.12 if style.narrow else 0.08
+    for row, (start, value) in enumerate(zip(left, values, strict=True)):
+        if value >= minimum:
+            ax.text(
+                start + value / 2,
+                row,
+                f"{value:.0%}",
+                ha="center",
+                va="center",
+                fontsize=style.small,
+                color="white" if sum(colour[:3]) / 3 < 0.45 else "black",
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": colour, "edgecolor": "none"},
             )
-        ],
-        fontsize=9,
+
+
+@styled
+def plot_topic_prevalence(
+    speech_topic: pd.DataFrame, stability: pd.DataFrame | None = None, *, style: FigureStyle
+) -> Figure:
+    """Stacked bars: the topic make-up of each speech.
+
+    Parameters
+    ----------
+    speech_topic : DataFrame
+        ``speech_topic``: ``doc_id``, ``title``, ``n_units``, ``n_tokens`` and one
+        column per topic (rows sum to 1).
+    stability : DataFrame, optional
+        ``topic_stability``, for the legend labels (unstable topics marked).
+    style : FigureStyle
+
+    Notes
+    -----
+    At most ``style.max_rows`` speeches (the longest, in id order); the
+    figure says how many were left out.
+    """
+    names = _topic_names(speech_topic, SPEECH_KEYS)
+    legend_rows = len(names) if style.narrow else 0
+    table = _speech_rows(speech_topic, style, 1.2 + legend_rows * style.line_height(style.small))
+    fig, ax = new_figure(
+        style, style.height(len(table) + legend_rows * 0.8, style.line_height() * 1.3, 1.2)
     )
+    _stacked_bars(ax, table, names, _labels(stability), _unstable(stability), style)
+    ax.set_yticks(np.arange(len(table)), _speech_labels(table, style))
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:.0%}"))
-    ax.set_xlabel("主题比重（按词数加权）", fontsize=9)
+    ax.set_xlabel("主题比重（按词数加权）")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=8,
-        frameon=False,
-        title="主题",
-        title_fontsize=9,
-    )
-    ax.set_title("每篇讲话的主题构成", fontsize=12)
-    fig.tight_layout()
+    if style.narrow:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, frameon=False)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="主题")
+    axes_title(ax, "每篇讲话的主题构成", style)
+    if len(table) < len(speech_topic):
+        add_note(fig, f"只显示词数最多的 {len(table)} 篇讲话（共 {len(speech_topic)} 篇）")
     return fig
 
 
-def _heatmap(
-    ax,
-    values: np.ndarray,
-    cmap: str = "Greys",
-    vmax: float | None = None,
-    annotate_min: float = 0.15,
-):
+def _heatmap(ax, values: np.ndarray, style: FigureStyle, vmax=None, annotate_min=0.15):
     vmax = float(np.nanmax(values)) if vmax is None and values.size else (vmax or 1.0)
     image = ax.imshow(
-        values, aspect="auto", cmap=cmap, vmin=0, vmax=vmax or 1.0, interpolation="nearest"
+        values, aspect="auto", cmap="Greys", vmin=0, vmax=vmax or 1.0, interpolation="nearest"
     )
     for (row, column), value in np.ndenumerate(values):
         if value >= annotate_min:
@@ -336,14 +383,33 @@ def _heatmap(
                 f"{value:.0%}",
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=style.small,
                 color="white" if value > 0.55 * (vmax or 1.0) else "black",
             )
     return image
 
 
+def _share_colorbar(fig: Figure, image, ax, style: FigureStyle) -> None:
+    colorbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, aspect=30)
+    colorbar.ax.tick_params(labelsize=style.small)
+    colorbar.set_label("主题比重", fontsize=style.font)
+
+
+def _section_row_labels(section_topic: pd.DataFrame, style: FigureStyle) -> list[str]:
+    headings = section_topic.get("heading", pd.Series([""] * len(section_topic))).fillna("")
+    labels = []
+    for doc_id, section, heading in zip(
+        section_topic["doc_id"], section_topic["section"], headings, strict=True
+    ):
+        text = "" if style.narrow or not heading else str(heading).split("、", 1)[-1]
+        text = text if len(text) <= 14 else text[:13] + "…"
+        labels.append(f"{doc_id} {section} {text}".rstrip())
+    return labels
+
+
+@styled
 def plot_topic_section_heatmap(
-    section_topic: pd.DataFrame, stability: pd.DataFrame | None = None
+    section_topic: pd.DataFrame, stability: pd.DataFrame | None = None, *, style: FigureStyle
 ) -> Figure:
     """Heatmap of topic proportions per top-level section of each speech.
 
@@ -354,47 +420,69 @@ def plot_topic_section_heatmap(
         ``n_tokens`` and one column per topic, in reading order.
     stability : DataFrame, optional
         ``topic_stability``, for column labels (unstable topics marked ``*``).
+    style : FigureStyle
+
+    Notes
+    -----
+    At most ``style.max_rows`` sections (those of the first speeches).
     """
-    setup_cjk_font()
     names = _topic_names(section_topic, ("doc_id", "section", "heading", "n_units", "n_tokens"))
-    labels = _labels(stability)
-    unstable = _unstable(stability)
-    values = section_topic[names].to_numpy(dtype=float)
-    row_labels = []
-    for doc_id, section, heading in zip(
-        section_topic["doc_id"],
-        section_topic["section"],
-        section_topic.get("heading", pd.Series([""] * len(section_topic))).fillna(""),
-        strict=True,
-    ):
-        text = str(heading).split("、", 1)[-1] if heading else ""
-        text = text if len(text) <= 16 else text[:15] + "…"
-        row_labels.append(f"{doc_id} {section} {text}".rstrip())
-    fig, ax = plt.subplots(
-        figsize=(max(7.0, 0.75 * len(names) + 5.0), 0.3 * len(section_topic) + 2.8)
+    labels, unstable = _labels(stability), _unstable(stability)
+    limit = min(style.max_rows, style.rows_that_fit(extra=2.2))
+    shown = section_topic.head(limit)
+    fig, ax = new_figure(style, style.height(len(shown), style.line_height() * 1.15, 2.2))
+    image = _heatmap(ax, shown[names].to_numpy(dtype=float), style, vmax=1.0)
+    ax.set_yticks(np.arange(len(shown)), _section_row_labels(shown, style))
+    column_width = 1.1 if style.narrow else 1.7
+    columns = [
+        fit_text(
+            _topic_title(n, "" if style.narrow else labels.get(n, "")), column_width, style.font
+        )
+        + ("*" if n in unstable else "")
+        for n in names
+    ]
+    ax.set_xticks(
+        np.arange(len(names)),
+        columns,
+        rotation=90 if style.narrow else 40,
+        ha="center" if style.narrow else "right",
+        rotation_mode="default" if style.narrow else "anchor",
     )
-    image = _heatmap(ax, values, vmax=1.0)
-    ax.set_yticks(np.arange(len(row_labels)))
-    ax.set_yticklabels(row_labels, fontsize=8)
-    ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels(
-        [_topic_title(n, labels.get(n, "")) + ("*" if n in unstable else "") for n in names],
-        rotation=55,
-        ha="right",
-        fontsize=8,
-    )
-    ax.set_xlabel("主题（* = 不稳定）" if unstable else "主题", fontsize=9)
-    ax.set_ylabel("讲话与一级小节（按讲话顺序）", fontsize=9)
-    colorbar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.set_label("主题比重", fontsize=8)
-    ax.set_title("各小节的主题比重", fontsize=12)
-    fig.tight_layout()
+    ax.set_xlabel("主题（* = 不稳定）" if unstable else "主题")
+    _share_colorbar(fig, image, ax, style)
+    axes_title(ax, "各小节的主题比重", style)
+    if len(shown) < len(section_topic):
+        add_note(fig, f"只显示前 {len(shown)} 个小节（共 {len(section_topic)} 个）")
     return fig
 
 
+# --------------------------------------------------------------------------- words
+
+
+def _words_panel(ax, words: pd.DataFrame, is_unstable: bool, x_max: float) -> None:
+    y = np.arange(len(words))
+    ax.barh(
+        y,
+        words["prob"],
+        color="0.85" if is_unstable else "0.45",
+        edgecolor="0.25",
+        linewidth=0.4,
+        hatch="///" if is_unstable else "",
+    )
+    ax.set_yticks(y, words["word"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, x_max * 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(2))
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+@styled
 def plot_topic_words(
-    topic_words: pd.DataFrame, stability: pd.DataFrame | None = None, n_words: int = 10
+    topic_words: pd.DataFrame,
+    stability: pd.DataFrame | None = None,
+    n_words: int = 10,
+    *,
+    style: FigureStyle,
 ) -> Figure:
     """Small multiples: the most probable words of each topic.
 
@@ -406,46 +494,42 @@ def plot_topic_words(
         ``topic_stability``; unstable topics are drawn light and hatched.
     n_words : int
         Words per topic.
+    style : FigureStyle
+
+    Notes
+    -----
+    At most ``style.max_panels`` topics and what fits a page (the figure says so).
     """
-    setup_cjk_font()
     topics = list(dict.fromkeys(topic_words["topic"]))
     unstable = _unstable(stability)
-    columns = min(4 if len(topics) > 9 else 3, max(1, len(topics)))
-    rows = max(1, math.ceil(len(topics) / columns))
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(3.6 * columns, (0.24 * n_words + 0.9) * rows + 0.6), squeeze=False
+    columns = style.panel_columns(max(len(topics), 1), 1.6 if style.narrow else 1.7)
+    panel_height = n_words * style.line_height() + 0.55
+    fit = style.rows_that_fit(panel_height, 0.7) * columns
+    shown = topics[: min(len(topics), style.max_panels, fit)]
+    rows = max(1, math.ceil(len(shown) / columns))
+    fig, axes = new_figure(
+        style, style.height(rows, panel_height, 0.7), rows, columns, squeeze=False
     )
     x_max = float(topic_words["prob"].max()) if len(topic_words) else 1.0
-    for ax, topic in zip(axes.flat, topics, strict=False):
+    title_width = 0.72 * style.width / columns
+    for ax, topic in zip(axes.flat, shown, strict=False):
         words = topic_words[topic_words["topic"] == topic].sort_values("rank").head(n_words)
-        y = np.arange(len(words))
-        is_unstable = topic in unstable
-        ax.barh(
-            y,
-            words["prob"],
-            color="0.85" if is_unstable else "0.45",
-            edgecolor="0.25",
-            linewidth=0.4,
-            hatch="///" if is_unstable else "",
-        )
-        ax.set_yticks(y)
-        ax.set_yticklabels(words["word"], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlim(0, x_max * 1.05)
-        ax.tick_params(axis="x", labelsize=6.5)
+        _words_panel(ax, words, topic in unstable, x_max)
         label = str(words["label"].iloc[0]) if len(words) else ""
-        title = _topic_title(topic, label) + ("（不稳定）" if is_unstable else "")
-        ax.set_title(title, fontsize=8.5)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in axes.flat[len(topics) :]:
+        title = _topic_title(topic, label) + ("（不稳定）" if topic in unstable else "")
+        ax.set_title(wrap_text(title, title_width, style.small, max_lines=2), fontsize=style.small)
+        ax.tick_params(axis="x", labelsize=style.small)
+    for ax in axes.flat[len(shown) :]:
         ax.set_visible(False)
-    fig.supxlabel("词在主题中的概率", fontsize=9)
-    fig.suptitle("每个主题概率最高的词", fontsize=12)
-    fig.tight_layout()
+    fig.supxlabel("词在主题中的概率", fontsize=style.font)
+    suptitle(fig, style, "每个主题概率最高的词")
+    if len(shown) < len(topics):
+        add_note(fig, f"只显示前 {len(shown)} 个主题（共 {len(topics)} 个，见 topic_words.csv）")
     return fig
 
 
-def plot_theme_topic_prevalence(by_speech: pd.DataFrame) -> Figure:
+@styled
+def plot_theme_topic_prevalence(by_speech: pd.DataFrame, *, style: FigureStyle) -> Figure:
     """Heatmap: the share of each seeded theme topic in each speech.
 
     Parameters
@@ -453,39 +537,29 @@ def plot_theme_topic_prevalence(by_speech: pd.DataFrame) -> Figure:
     by_speech : DataFrame
         ``theme_topic_by_speech``: ``doc_id``, ``title``, ``n_units``,
         ``n_tokens`` and one column per seeded topic (themes, then free topics ``F1``…).
+    style : FigureStyle
     """
-    setup_cjk_font()
-    table = by_speech.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    names = _topic_names(table, ("doc_id", "title", "n_units", "n_tokens"))
+    names = _topic_names(by_speech, SPEECH_KEYS)
+    table = _speech_rows(by_speech, style, 2.0)
+    fig, ax = new_figure(style, style.height(len(table), style.line_height() * 1.3, 2.0))
     values = table[names].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(max(8.0, 0.62 * len(names) + 4.5), 0.5 * len(table) + 2.6))
-    image = _heatmap(ax, values, annotate_min=0.01)
-    ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels(
-        [
-            name if not name.startswith("F") or len(name) > 3 else f"{name}（自由主题）"
-            for name in names
-        ],
-        rotation=45,
-        ha="right",
-        fontsize=9,
+    label_width = 0.5 if style.narrow else 2.0
+    legible = (style.width - label_width - 0.8) / max(len(names), 1) >= 0.2
+    image = _heatmap(ax, values, style, annotate_min=0.05 if legible else 2.0)
+    free = [n if not n.startswith("F") or len(n) > 3 else f"{n}（自由）" for n in names]
+    ax.set_xticks(
+        np.arange(len(names)),
+        free,
+        rotation=90 if style.narrow else 45,
+        ha="center" if style.narrow else "right",
+        rotation_mode="default" if style.narrow else "anchor",
     )
-    ax.set_yticks(np.arange(len(table)))
-    ax.set_yticklabels(
-        [
-            short_label(d, t)
-            for d, t in zip(
-                table["doc_id"], table.get("title", [""] * len(table)).fillna(""), strict=True
-            )
-        ],
-        fontsize=9,
-    )
-    ax.set_xlabel("种子词引导的主题（主题词典中的主题，其后为自由主题）", fontsize=9)
-    colorbar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.set_label("主题比重", fontsize=8)
-    ax.set_title("各篇讲话中主题词典各主题的比重（种子词引导的 LDA）", fontsize=12)
-    fig.tight_layout()
+    ax.set_yticks(np.arange(len(table)), _speech_labels(table, style))
+    ax.set_xlabel("主题词典中的主题（F = 自由主题）")
+    _share_colorbar(fig, image, ax, style)
+    axes_title(ax, "各篇讲话中主题词典各主题的比重（种子词引导的 LDA）", style)
+    if len(table) < len(by_speech):
+        add_note(fig, f"只显示词数最多的 {len(table)} 篇讲话（共 {len(by_speech)} 篇）")
     return fig
 
 

@@ -4,7 +4,8 @@
 * ``stopwords.txt`` — speech filler, one word per line;
 * ``themes.toml`` — themes with a label, a definition and seed terms;
 * ``noise.txt`` — site watermarks removed by cleaning;
-* ``synonyms.txt`` — ``variant canonical`` pairs applied before segmentation.
+* ``synonyms.txt`` — ``variant canonical`` pairs applied before segmentation;
+* ``topic_labels.toml`` — labels the researcher gives topics, ``T1 = "label"``.
 
 Lines starting with ``#`` are comments everywhere. A malformed file raises
 :class:`LexiconError` naming the file and the line.
@@ -193,20 +194,17 @@ def load_stopwords(
     return frozenset(words - set(keep))
 
 
-def load_themes(path: Path) -> list[Theme]:
-    """Read ``themes.toml``: one table per theme with ``label``, ``definition`` and ``terms``.
+def _read_toml(path: Path) -> tuple[str, dict]:
+    """The text and parsed data of a TOML lexicon file.
 
     Raises
     ------
     LexiconError
-        Invalid TOML (with the line the parser names) or a theme without terms.
+        Not UTF-8, or invalid TOML (with the line the parser names).
     """
-    path = Path(path)
-    if not path.exists():
-        return []
     text = _decode_utf8(path, _read_bytes(path))
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -222,6 +220,20 @@ def load_themes(path: Path) -> list[Theme]:
                 f"{path}, line {last} (end of file): not valid TOML: {reason} (an unclosed [ or quote?)"
             ) from exc
         raise LexiconError(f"{path}: not valid TOML: {message}") from exc
+
+
+def load_themes(path: Path) -> list[Theme]:
+    """Read ``themes.toml``: one table per theme with ``label``, ``definition`` and ``terms``.
+
+    Raises
+    ------
+    LexiconError
+        Invalid TOML (with the line the parser names) or a theme without terms.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    text, data = _read_toml(path)
     themes = []
     for name, table in data.items():
         line = _table_line(text, name)
@@ -279,3 +291,38 @@ def load_synonyms(path: Path) -> dict[str, str]:
             )
         pairs[fields[0]] = fields[1]
     return pairs
+
+
+_TOPIC_NUMBER = re.compile(r"T[1-9][0-9]*")
+
+
+def load_topic_labels(path: Path) -> dict[str, str]:
+    """Topic labels the researcher chose: ``topic_labels.toml``, ``T1 = "label"`` per line.
+
+    Keys are the stable topic numbers of ``topic_words.csv`` (``T1``, ``T2`` …);
+    a missing file means no labels.
+
+    Raises
+    ------
+    LexiconError
+        Invalid TOML, a key that is not a topic number, or a label that is
+        not a non-empty string (naming the file and line).
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    text, data = _read_toml(path)
+    labels = {}
+    for key, value in data.items():
+        line = _table_line(text, key)
+        if not _TOPIC_NUMBER.fullmatch(key):
+            raise LexiconError(
+                f'{path}, line {line}: {key!r} is not a topic number; write T1 = "label" '
+                "with the numbers of topic_words.csv"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise LexiconError(
+                f'{path}, line {line}: write {key} = "label" (a quoted, non-empty label)'
+            )
+        labels[key] = " ".join(value.split())
+    return labels

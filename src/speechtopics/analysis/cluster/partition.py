@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ...progress import track
 from .spaces import ClusterSpace, single_threaded
 
 METHODS: tuple[str, ...] = ("kmeans", "ward")
@@ -126,7 +127,7 @@ def k_selection(
     rows = []
     for method in methods:
         tree = ward_tree(space.matrix) if method == "ward" and ks else None
-        for k in ks:
+        for k in track(ks, len(ks), f"cluster: {space.name} {method}", "k"):
             labels = cluster_labels(space.matrix, method, k, random_state, n_init, tree=tree)
             score = (
                 silhouette_score(space.matrix, labels, metric="euclidean")

@@ -7,7 +7,7 @@ next free numbers, previous topics left unmatched are reported as vanished.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,13 +145,21 @@ def _topic_number(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def topic_identity(results: TopicResults, previous: pd.DataFrame | None) -> dict[str, Any]:
+def topic_identity(
+    results: TopicResults,
+    previous: pd.DataFrame | None,
+    chosen_labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Match this run's topics to the previous run's.
 
     ``previous`` is the previous run's ``topic_words`` table (top words with probabilities), which
     is matched to the same table of the new fit with :func:`match_topics`.
     Matched topics keep their previous number and label; new topics get the
     next free numbers; previous topics left unmatched are reported as vanished.
+    The previous labels are the automatic ones (``auto_label`` when the
+    researcher's labels replaced them), so a label deleted from
+    ``topic_labels.toml`` goes back to the automatic one; ``chosen_labels``
+    (``topic_labels.toml``) are what the ``label`` column of the identity table shows.
 
     Returns
     -------
@@ -166,25 +174,17 @@ def topic_identity(results: TopicResults, previous: pd.DataFrame | None) -> dict
     ensemble = results.lda
     fresh_labels = dict(zip(ensemble.names, results.lda_labels, strict=True))
     if previous is None or not {"topic", "word", "prob"} <= set(previous.columns) or previous.empty:
-        rows = [
-            {
-                "topic": name,
-                "label": fresh_labels[name],
-                "previous_topic": "",
-                "status": "new",
-                "distance": None,
-            }
-            for name in ensemble.names
-        ]
+        rows = [_identity_row(name, fresh_labels[name], "", "new") for name in ensemble.names]
         return {
             "key": {"names": {name: name for name in ensemble.names}, "labels": {}},
-            "tables": {"topic_identity": rows},
+            "tables": {"topic_identity": _with_chosen_labels(rows, chosen_labels)},
         }
     # Both sides as the same top-word table, so they are truncated alike.
     match = match_topics(previous, results.tables["topic_words"])
+    label_column = "auto_label" if "auto_label" in previous else "label"
     previous_labels = (
-        previous.groupby("topic", sort=False)["label"].first().astype(str).to_dict()
-        if "label" in previous
+        previous.groupby("topic", sort=False)[label_column].first().astype(str).to_dict()
+        if label_column in previous
         else {}
     )
     next_number = (
@@ -199,41 +199,41 @@ def topic_identity(results: TopicResults, previous: pd.DataFrame | None) -> dict
             new_name = f"T{next_number}"
             next_number += 1
             names[name] = new_name
-            rows.append(
-                {
-                    "topic": new_name,
-                    "label": fresh_labels[name],
-                    "previous_topic": "",
-                    "status": "new",
-                    "distance": None,
-                }
-            )
+            rows.append(_identity_row(new_name, fresh_labels[name], "", "new"))
             continue
         previous_name = str(previous_name)
         names[name] = previous_name
         label = previous_labels.get(previous_name, fresh_labels[name])
         if label != fresh_labels[name]:
             kept_labels[previous_name] = label
-        rows.append(
-            {
-                "topic": previous_name,
-                "label": label,
-                "previous_topic": previous_name,
-                "status": "matched",
-                "distance": float(match.distance.get(name, float("nan"))),
-            }
-        )
+        distance = float(match.distance.get(name, float("nan")))
+        rows.append(_identity_row(previous_name, label, previous_name, "matched", distance))
     for previous_name in match.vanished:
-        rows.append(
-            {
-                "topic": str(previous_name),
-                "label": previous_labels.get(str(previous_name), ""),
-                "previous_topic": str(previous_name),
-                "status": "vanished",
-                "distance": None,
-            }
-        )
-    return {"key": {"names": names, "labels": kept_labels}, "tables": {"topic_identity": rows}}
+        name = str(previous_name)
+        rows.append(_identity_row(name, previous_labels.get(name, ""), name, "vanished"))
+    return {
+        "key": {"names": names, "labels": kept_labels},
+        "tables": {"topic_identity": _with_chosen_labels(rows, chosen_labels)},
+    }
+
+
+def _identity_row(
+    topic: str, label: str, previous: str, status: str, distance: float | None = None
+) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "label": label,
+        "previous_topic": previous,
+        "status": status,
+        "distance": distance,
+    }
+
+
+def _with_chosen_labels(rows: list[dict], chosen: Mapping[str, str] | None) -> list[dict]:
+    """Identity rows with the researcher's label where ``topic_labels.toml`` gives one."""
+    if not chosen:
+        return rows
+    return [{**row, "label": chosen.get(str(row["topic"]), row["label"])} for row in rows]
 
 
 def _reported_order(names: dict[str, str]) -> list[str]:
@@ -288,3 +288,51 @@ def rename_topics(
     renamed.reported_names = new_names
     renamed.reported_order = order
     return renamed
+
+
+def apply_topic_labels(
+    results: TopicResults, chosen: Mapping[str, str]
+) -> tuple[TopicResults, dict[str, str]]:
+    """Results with the researcher's labels (``topic_labels.toml``) on the plain LDA topics.
+
+    The ``label`` of ``topic_stability`` and ``topic_words`` (and the labels
+    of the fitted model) become the chosen ones; the automatic labels move to
+    an ``auto_label`` column, which the next run matches topics by. Without
+    a chosen label for any current topic the results are returned unchanged.
+
+    Parameters
+    ----------
+    results : TopicResults
+        After :func:`rename_topics` (labels are keyed by reported topic numbers).
+    chosen : mapping
+        ``topic number -> label``.
+
+    Returns
+    -------
+    (TopicResults, dict)
+        The labelled results and the chosen labels no current topic has
+        (``{"T7": "label"}``: a topic that vanished or was never fitted).
+    """
+    if results.lda is None:
+        return results, dict(chosen)
+    names = results.reported_names or list(results.lda.names)
+    applied = {name: chosen[name] for name in names if name in chosen}
+    unused = {name: label for name, label in chosen.items() if name not in applied}
+    if not applied:
+        return results, unused
+    tables = dict(results.tables)
+    for table_name in ("topic_stability", "topic_words"):
+        if table_name in tables and "label" in tables[table_name]:
+            table = tables[table_name].copy()
+            automatic = table["label"].astype(str)
+            table["label"] = [
+                applied.get(str(t), a) for t, a in zip(table["topic"], automatic, strict=True)
+            ]
+            table.insert(table.columns.get_loc("label") + 1, "auto_label", automatic)
+            tables[table_name] = table
+    labelled = TopicResults(**{**results.__dict__})
+    labelled.tables = tables
+    labelled.lda_labels = [
+        applied.get(name, label) for name, label in zip(names, results.lda_labels, strict=True)
+    ]
+    return labelled, unused

@@ -28,30 +28,36 @@ from .topics import (
 )
 
 STAGES: tuple[Stage, ...] = (
-    Stage("overview", overview_stage),
-    Stage("features", features_stage, settings=("analysis", "features")),
-    Stage("themes", themes_stage, settings=("themes", "compare"), lexicon=("formulations",)),
+    Stage("overview", overview_stage, settings=("figures",)),
+    Stage("features", features_stage, settings=("analysis", "features", "figures")),
+    Stage(
+        "themes",
+        themes_stage,
+        settings=("themes", "compare", "figures"),
+        lexicon=("formulations",),
+    ),
     Stage("topic_models", topic_models_stage, settings=("topics",), prepare=prepare_warm_start),
     Stage(
         "topics",
         topics_stage,
-        settings=("topics",),
+        settings=("topics", "figures"),
         depends=("topic_models",),
+        lexicon=("topic_labels",),
         prepare=prepare_topic_identity,
     ),
     Stage(
         "cluster",
         cluster_stage,
-        settings=("analysis", "cluster", "topics"),
+        settings=("analysis", "cluster", "topics", "figures"),
         depends=("topics",),
     ),
     Stage(
         "compare",
         compare_stage,
-        settings=("analysis", "compare"),
+        settings=("analysis", "compare", "figures"),
         depends=("themes", "topics"),
     ),
-    Stage("suggest", suggest_stage, settings=("analysis", "suggest")),
+    Stage("suggest", suggest_stage, settings=("analysis", "suggest", "figures")),
     Stage(
         "report",
         report_stage,
@@ -113,4 +119,5 @@ def run_stage(
     """
     stage = STAGE_BY_NAME[name]
     paths = default_paths(settings) if paths is None else paths
-    return stage.function(stage.inputs(corpus, settings, upstream or {}, paths, prepared))
+    inputs = stage.inputs(corpus, settings, upstream or {}, paths, prepared)
+    return stage.function(inputs).render_figures()

@@ -18,6 +18,7 @@ from ...analysis.cluster.partition import (
 from ...analysis.cluster.spaces import build_spaces
 from ...analysis.cluster.speeches import speech_linkage, speech_linkage_table
 from ...analysis.cluster.structure import structure_table
+from ...plots import FigureStyle
 from ...plots import cluster as plots
 from ...plots.compare import note_figure
 from ..stage import StageInputs, StageOutput
@@ -34,7 +35,7 @@ def _upstream_doc_topic(upstream: dict[str, Any]) -> pd.DataFrame | None:
     return doc_topic if not doc_topic.empty else None
 
 
-def _speech_dendrogram(output: StageOutput, corpus, settings, titles) -> None:
+def _speech_dendrogram(output: StageOutput, corpus, settings, titles, style) -> None:
     """The speech dendrogram and its linkage table (two speeches or more)."""
     documents = corpus.at_grain("document")
     if len(documents) < 2:
@@ -45,12 +46,10 @@ def _speech_dendrogram(output: StageOutput, corpus, settings, titles) -> None:
     tree = speech_linkage(documents, settings.dendrogram_linkage, settings.sublinear_tf)
     doc_ids = documents["doc_id"].tolist()
     output.tables["cluster_speech_linkage"] = speech_linkage_table(tree, doc_ids)
-    output.add_figure(
-        "speech_dendrogram",
-        plots.plot_speech_dendrogram(
-            tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage
-        ),
+    figure = plots.plot_speech_dendrogram(
+        tree, doc_ids, titles, linkage_method=settings.dendrogram_linkage, style=style
     )
+    output.add_figure("speech_dendrogram", figure, style)
 
 
 def _spaces(output: StageOutput, units, inputs: StageInputs) -> dict:
@@ -108,7 +107,7 @@ def _structure_messages(output: StageOutput, structure: pd.DataFrame) -> None:
         )
 
 
-def _no_structure_figures(output: StageOutput, row) -> None:
+def _no_structure_figures(output: StageOutput, row, style) -> None:
     """The map and spread figures replaced by a sentence: there is no cluster structure to draw."""
     note = (
         f"{row.space} 空间 {row.method}：最佳轮廓系数 {row.silhouette:.3f}（k = {row.k}）"
@@ -116,7 +115,7 @@ def _no_structure_figures(output: StageOutput, row) -> None:
         f"这 {row.k} 个聚类只是任意划分，不画出。"
     )
     for name in ("cluster_map", "cluster_spread"):
-        output.add_figure(name, note_figure("没有聚类结构", note, width=9.0))
+        output.add_figure(name, note_figure("没有聚类结构", note, width=style.width), style)
 
 
 def cluster_stage(inputs: StageInputs) -> StageOutput:
@@ -126,15 +125,17 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     ``cluster_top_terms``, ``cluster_spread``, ``cluster_summary`` (with
     ``silhouette_null_max`` and ``structure``: whether the chosen k beats
     column-permuted copies of the space), ``cluster_speech_linkage``.
-    Figures: ``cluster_silhouette``, ``cluster_map``, ``cluster_spread``
-    (a sentence instead of clusters when the shown clustering has no
-    structure), ``speech_dendrogram``.
+    Figures: ``cluster_silhouette``, ``cluster_map`` (only when the shown
+    clustering has structure and a mean silhouette of at least ``[figures]
+    cluster_map_min_silhouette``), ``cluster_spread`` (a sentence instead of
+    clusters when there is no structure), ``speech_dendrogram``.
     """
     output = StageOutput()
     corpus, settings = inputs.corpus, inputs.settings.cluster
     seed = inputs.settings.analysis.seed
     titles = corpus.speech_titles()
-    _speech_dendrogram(output, corpus, settings, titles)
+    style = FigureStyle.from_settings(inputs.settings.figures)
+    _speech_dendrogram(output, corpus, settings, titles, style)
     units = corpus.at_grain(settings.grain)
     spaces = _spaces(output, units, inputs)
     clustered = {name: spaces[name] for name in settings.spaces if name in spaces}
@@ -152,37 +153,64 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     )
     assignments = cluster_assignments(units, clustered, chosen_k(selection), seed, settings.n_init)
     top_terms = cluster_top_terms(spaces["tfidf"], assignments, settings.top_n)
-    spread = cluster_spread(assignments)
     output.tables["cluster_k_selection"] = selection
     output.tables["cluster_assignments"] = assignments
     output.tables["cluster_top_terms"] = top_terms
-    output.tables["cluster_spread"] = spread
+    output.tables["cluster_spread"] = cluster_spread(assignments)
     output.tables["cluster_summary"] = cluster_summary(assignments, selection).merge(
         structure[["space", "method", "silhouette_null_max", "structure"]],
         on=["space", "method"],
         how="left",
     )
     _structure_messages(output, structure)
+    _cluster_figures(output, inputs, clustered, structure, titles, style)
+    return output
+
+
+def _map_silhouette(selection: pd.DataFrame, space: str, method: str) -> float:
+    """Mean silhouette of the chosen k of one clustering (NaN when it was not run)."""
+    rows = selection[
+        (selection["space"] == space) & (selection["method"] == method) & selection["chosen"]
+    ]
+    return float(rows["silhouette"].iloc[0]) if len(rows) else float("nan")
+
+
+def _cluster_figures(
+    output: StageOutput, inputs: StageInputs, clustered, structure, titles, style
+) -> None:
+    """Silhouette, map (only with structure and enough silhouette) and spread figures."""
+    settings, figures = inputs.settings.cluster, inputs.settings.figures
+    selection = output.tables["cluster_k_selection"]
+    assignments, top_terms = (
+        output.tables["cluster_assignments"],
+        output.tables["cluster_top_terms"],
+    )
     map_space = settings.map_space if settings.map_space in clustered else next(iter(clustered))
     map_method = settings.map_method
-    output.add_figure("cluster_silhouette", plots.plot_silhouette(selection))
+    output.add_figure("cluster_silhouette", plots.plot_silhouette(selection, style=style), style)
     shown = structure[(structure["space"] == map_space) & (structure["method"] == map_method)]
     if len(shown) and not bool(shown["structure"].iloc[0]):
-        _no_structure_figures(output, shown.iloc[0])
-        return output
-    output.add_figure(
-        "cluster_map",
-        plots.plot_cluster_map(
+        _no_structure_figures(output, shown.iloc[0], style)
+        return
+    silhouette = _map_silhouette(selection, map_space, map_method)
+    if silhouette >= figures.cluster_map_min_silhouette:
+        figure = plots.plot_cluster_map(
             assignments,
             top_terms,
             titles,
             space=map_space,
             method=map_method,
             projection=settings.map_projection,
-        ),
+            style=style,
+        )
+        output.add_figure("cluster_map", figure, style)
+    else:
+        output.messages.append(
+            f"cluster map left out: mean silhouette {silhouette:.3f} of {map_space}/{map_method} "
+            f"is below [figures] cluster_map_min_silhouette = {figures.cluster_map_min_silhouette:g} "
+            "(the paragraphs form no clear groups; a map would show noise as groups)"
+        )
+    figure = plots.plot_cluster_spread(
+        output.tables["cluster_spread"], top_terms, titles, map_space, map_method, style=style
     )
-    output.add_figure(
-        "cluster_spread",
-        plots.plot_cluster_spread(spread, top_terms, titles, space=map_space, method=map_method),
-    )
-    return output
+    output.add_figure("cluster_spread", figure, style)

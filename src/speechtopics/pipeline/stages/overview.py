@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...analysis.overview import corpus_overview, units_table
+from ...plots import FigureStyle
 from ...plots.corpus import plot_corpus_overview
 from ..stage import StageInputs, StageOutput
 
@@ -14,5 +15,6 @@ def overview_stage(inputs: StageInputs) -> StageOutput:
     output.tables["corpus_overview"] = overview
     output.tables["units"] = units_table(inputs.corpus)
     if len(overview):
-        output.add_figure("corpus_overview", plot_corpus_overview(overview))
+        style = FigureStyle.from_settings(inputs.settings.figures)
+        output.add_figure("corpus_overview", plot_corpus_overview(overview, style=style), style)
     return output

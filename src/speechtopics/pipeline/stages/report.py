@@ -1,27 +1,35 @@
-"""The ``report`` stage: ``figures/index.html`` and the font subset its pages need."""
+"""The ``report`` stage: ``figures/index.html``, the font subset its pages need, the workbook."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
+from ...analysis.overview import load_report_table
 from ...config import SETTINGS_SECTIONS
 from ...io import library_versions
 from ...report.fonts import REPORT_FONT_FILE, subset_cjk_font
-from ...report.index import build_index_html
+from ...report.index import build_index_html, report_caveats
+from ...report.workbook import WORKBOOK_FILE, workbook_bytes
 from ..cache import LIBRARIES, corpus_key
 from ..stage import StageInputs, StageOutput
 
 
 def report_stage(inputs: StageInputs) -> StageOutput:
-    """``index.html`` from this run's tables and figures, and the CJK font subset."""
-    corpus, upstream = inputs.corpus, inputs.upstream
+    """``index.html`` from this run's tables and figures, the CJK font subset and the workbook.
 
+    Files: ``index.html``, ``speechtopics-cjk.otf`` (every character the
+    report and topic pages can show). Artifact: ``speechtopics_results.xlsx``.
+    Data: ``thin`` (the page's caveats, for the run summary).
+    """
+    corpus, upstream = inputs.corpus, inputs.upstream
     summary = {
         "title": f"speechtopics 报告：{len(corpus.speeches)} 篇讲话",
         "corpus_hash": corpus_key(corpus),
         "speeches": {s.doc_id: {"file": s.file, "sha256": s.sha256} for s in corpus.speeches},
         "parameters": {name: asdict(getattr(inputs.settings, name)) for name in SETTINGS_SECTIONS},
         "libraries": library_versions(LIBRARIES),
+        "workbook": f"data/processed/{WORKBOOK_FILE}",
+        "tables": {"load_report": load_report_table(corpus.report)},
     }
     output = StageOutput()
     page = build_index_html(summary, upstream)
@@ -33,4 +41,8 @@ def report_stage(inputs: StageInputs) -> StageOutput:
         if name.endswith(".html")
     ]
     output.files[REPORT_FONT_FILE] = subset_cjk_font(pages)
+    tables = dict(summary["tables"])
+    tables.update({name: table for out in upstream.values() for name, table in out.tables.items()})
+    output.artifacts[WORKBOOK_FILE] = workbook_bytes(tables)
+    output.data["thin"] = report_caveats(summary, upstream)
     return output

@@ -21,6 +21,7 @@ from ...analysis.themes.rates import (
     theme_rates_by_section,
     theme_rates_by_speech,
 )
+from ...plots import FigureStyle
 from ...plots.compare import note_figure
 from ...plots.themes import (
     plot_formulations,
@@ -52,6 +53,7 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
     max_rows = section.formulations_max_rows
 
     output = StageOutput()
+    style = FigureStyle.from_settings(inputs.settings.figures)
     themes = corpus.themes
     if not themes:
         output.messages.append("theme analysis skipped because themes.toml has no themes")
@@ -80,18 +82,23 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         )
         output.tables["theme_positions"] = positions
         output.tables["theme_kwic"] = kwic_themes(corpus.units, themes, window=window)
-        output.add_figure("theme_heatmap", plot_theme_heatmap(by_speech, titles))
-        output.add_figure("theme_section_heatmap", plot_theme_section_heatmap(by_section))
+        output.add_figure(
+            "theme_heatmap", plot_theme_heatmap(by_speech, titles, style=style), style
+        )
+        output.add_figure(
+            "theme_section_heatmap", plot_theme_section_heatmap(by_section, style=style), style
+        )
         drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)
         if drawn.empty:
             output.messages.append(f"theme_by_group: no group to compare; {note}")
             figure = note_figure("按层级与年份分组：可比较的组不足两个，不作比较", note)
         else:
-            figure = plot_theme_by_group(drawn, note)
-        output.add_figure("theme_by_group", figure)
+            figure = plot_theme_by_group(drawn, note, style=style)
+        output.add_figure("theme_by_group", figure, style)
         output.add_figure(
             "theme_dispersion",
-            plot_theme_dispersion(positions, starts, titles, [t.name for t in themes]),
+            plot_theme_dispersion(positions, starts, titles, [t.name for t in themes], style=style),
+            style,
         )
 
     found = find_formulations(corpus.units, segment, min_saying_speeches=min_saying)
@@ -105,7 +112,8 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
     if matrix.empty:
         output.messages.append("formulations figure skipped because no formulation was found")
     else:
-        output.add_figure("formulations", plot_formulations(matrix, titles, max_rows=max_rows))
+        figure = plot_formulations(matrix, titles, max_rows=max_rows, style=style)
+        output.add_figure("formulations", figure, style)
     reference_path = inputs.lexicon.path("formulations")
     if reference_path.exists():
         recall = formulation_recall(load_reference_formulations(reference_path), counts, texts)

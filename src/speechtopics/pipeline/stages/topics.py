@@ -20,9 +20,10 @@ from ...analysis.topics.analyse import TopicResults, analyse_topics
 from ...analysis.topics.describe import term_frequency, topic_word_frame
 from ...analysis.topics.ensemble import infer_doc_topic
 from ...analysis.topics.export import FittedTopics
-from ...analysis.topics.identity import rename_topics, topic_identity
+from ...analysis.topics.identity import apply_topic_labels, rename_topics, topic_identity
 from ...analysis.topics.warm import SWEEP_TABLES, WarmStart
 from ...io import file_sha256, sha256_hex
+from ...plots import FigureStyle
 from ...plots.topics import (
     plot_theme_topic_prevalence,
     plot_topic_coherence,
@@ -32,6 +33,7 @@ from ...plots.topics import (
     plot_topic_words,
 )
 from ...report.ldavis import _name_and_label, ldavis_html
+from ...text.lexicon import load_topic_labels
 from ..stage import PrepareContext, StageInputs, StageOutput
 
 #: Fitted models written beside the tables (read back by :func:`speechtopics.results`).
@@ -126,10 +128,30 @@ def prepare_topic_identity(context: PrepareContext) -> dict[str, Any]:
         return {"key": {}, "tables": {}}
     previous_path = context.paths.processed / "topic_words.csv"
     previous = pd.read_csv(previous_path) if previous_path.exists() else None
-    return topic_identity(results, previous)
+    return topic_identity(results, previous, load_topic_labels(context.paths.topic_labels))
 
 
-def _reported_topics(output: StageOutput, results: TopicResults, settings) -> None:
+def _named_results(inputs: StageInputs) -> tuple[TopicResults, dict[str, str]]:
+    """The fits, renamed as the identity match says and labelled as ``topic_labels.toml`` says.
+
+    Returns the results and the chosen labels of topics this run does not have.
+    """
+    settings, prepared = inputs.settings.topics, inputs.prepared or {}
+    models = inputs.upstream.get("topic_models")
+    if models is not None and "results" in models.data:
+        results = models.data["results"]
+    else:
+        results = analyse_topics(inputs.corpus, settings)
+    if results.lda is None:
+        return results, {}
+    names = prepared.get("names") or {name: name for name in results.lda.names}
+    results = rename_topics(results, names, prepared.get("labels", {}))
+    return apply_topic_labels(results, load_topic_labels(inputs.lexicon.path("topic_labels")))
+
+
+def _reported_topics(
+    output: StageOutput, results: TopicResults, settings, style: FigureStyle
+) -> None:
     """Data, model file, figures and topic page of the reported (ensemble) topics."""
     ensemble = results.lda
     names = results.reported_names
@@ -140,21 +162,22 @@ def _reported_topics(output: StageOutput, results: TopicResults, settings) -> No
     output.artifacts[TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
         ensemble, results.reported_order, names, results.lda_labels
     ).to_bytes()
-    stability = results.tables["topic_stability"]
-    output.add_figure(
-        "topic_stability",
-        plot_topic_stability(
-            stability, results.tables.get("theme_topic_stability"), settings.stability_threshold
+    tables, stability = results.tables, results.tables["topic_stability"]
+    threshold = settings.stability_threshold
+    figures = {
+        "topic_stability": lambda: plot_topic_stability(
+            stability, tables.get("theme_topic_stability"), threshold, style=style
         ),
-    )
-    output.add_figure(
-        "topic_prevalence", plot_topic_prevalence(results.tables["speech_topic"], stability)
-    )
-    output.add_figure(
-        "topic_section_heatmap",
-        plot_topic_section_heatmap(results.tables["section_topic"], stability),
-    )
-    output.add_figure("topic_words", plot_topic_words(results.tables["topic_words"], stability))
+        "topic_prevalence": lambda: plot_topic_prevalence(
+            tables["speech_topic"], stability, style=style
+        ),
+        "topic_section_heatmap": lambda: plot_topic_section_heatmap(
+            tables["section_topic"], stability, style=style
+        ),
+        "topic_words": lambda: plot_topic_words(tables["topic_words"], stability, style=style),
+    }
+    for name, draw in figures.items():
+        output.add_figure(name, draw(), style)
     if results.training_bow is not None:
         bow = list(results.training_bow)
         output.files["topics_ldavis.html"] = ldavis_html(
@@ -176,44 +199,41 @@ def topics_stage(inputs: StageInputs) -> StageOutput:
     Takes the fits from the ``topic_models`` stage when given (else fits
     them here) and names the plain LDA topics as ``inputs.prepared["names"]``
     says (see :func:`topic_identity`), so topic numbers and labels stay stable
-    across reruns.
+    across reruns; labels in ``topic_labels.toml`` replace the automatic ones.
 
     Tables: see :func:`analyse_topics`. Figures: ``topic_coherence``,
     ``topic_stability``, ``topic_prevalence``, ``topic_section_heatmap``,
     ``topic_words``, ``theme_topic_prevalence``; ``topics_ldavis.html``.
     Data for later stages: ``doc_topic`` (indexed by ``unit_id``, one column
-    per topic) and ``topic_word`` (topics × words); the fitted models as
-    ``topic_model.npz`` and ``theme_topic_model.npz`` beside the tables.
+    per topic), ``topic_word`` (topics × words) and ``unused_topic_labels``;
+    the fitted models as ``topic_model.npz`` and ``theme_topic_model.npz``
+    beside the tables.
     """
-
-    settings, prepared = inputs.settings.topics, inputs.prepared
-    models = inputs.upstream.get("topic_models")
-    if models is not None and "results" in models.data:
-        results = models.data["results"]
-    else:
-        results = analyse_topics(inputs.corpus, settings)
-    if results.lda is not None:
-        names = (prepared or {}).get("names") or {name: name for name in results.lda.names}
-        results = rename_topics(results, names, (prepared or {}).get("labels", {}))
+    settings = inputs.settings.topics
+    style = FigureStyle.from_settings(inputs.settings.figures)
+    results, unused = _named_results(inputs)
     output = StageOutput(tables=dict(results.tables), messages=list(results.messages))
-    if "topic_k_sweep" in results.tables:
-        output.add_figure(
-            "topic_coherence",
-            plot_topic_coherence(
-                results.tables["topic_k_sweep"],
-                results.tables["topic_k_choice"],
-                results.tables["topic_k_summary"],
-            ),
+    for name, label in unused.items():
+        output.messages.append(
+            f"topic_labels.toml: {name} = “{label}” is not used: this run has no topic {name} "
+            "(it vanished or was never fitted); the label stays in the file"
         )
+    output.data["unused_topic_labels"] = unused
+    if "topic_k_sweep" in results.tables:
+        figure = plot_topic_coherence(
+            results.tables["topic_k_sweep"],
+            results.tables["topic_k_choice"],
+            results.tables["topic_k_summary"],
+            style=style,
+        )
+        output.add_figure("topic_coherence", figure, style)
     if results.lda is not None and results.doc_topic is not None:
-        _reported_topics(output, results, settings)
+        _reported_topics(output, results, settings, style)
     if results.seeded is not None:
         output.artifacts[THEME_TOPIC_MODEL_FILE] = FittedTopics.from_ensemble(
             results.seeded, results.seeded.names, results.seeded.names, results.seeded_labels
         ).to_bytes()
     if "theme_topic_by_speech" in results.tables:
-        output.add_figure(
-            "theme_topic_prevalence",
-            plot_theme_topic_prevalence(results.tables["theme_topic_by_speech"]),
-        )
+        figure = plot_theme_topic_prevalence(results.tables["theme_topic_by_speech"], style=style)
+        output.add_figure("theme_topic_prevalence", figure, style)
     return output
