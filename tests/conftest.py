@@ -17,7 +17,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # The benchmarks' helpers (streams of large corpora) are tested too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_settings  # noqa: E402
+from speechtopics.config import PROJECT_ROOT, default_paths, load_settings  # noqa: E402
+from speechtopics.config.paths import Paths  # noqa: E402
 from speechtopics.corpus.load import load  # noqa: E402
 from speechtopics.corpus.model import Corpus  # noqa: E402
 

@@ -297,18 +297,51 @@ def test_dendrogram_leaves_are_the_five_speeches(corpus):
 # --------------------------------------------------------------------------- stage
 
 
-def test_the_map_is_drawn_only_above_the_silhouette_threshold(
-    stage_output, corpus, params, doc_topic
+def _map_row(output: StageOutput, params) -> tuple[pd.Series, float]:
+    """The ``cluster_summary`` row and chosen silhouette of the clustering the map shows."""
+    settings = params.cluster
+    selection = output.tables["cluster_k_selection"]
+    chosen = selection[
+        (selection["space"] == settings.map_space)
+        & (selection["method"] == settings.map_method)
+        & selection["chosen"]
+    ]
+    summary = output.tables["cluster_summary"]
+    row = summary[
+        (summary["space"] == settings.map_space) & (summary["method"] == settings.map_method)
+    ].iloc[0]
+    return row, float(chosen["silhouette"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("null_permutations", "threshold_shift", "drawn", "message"),
+    [
+        # The bundled paragraphs: no structure beyond column-permuted copies, no map.
+        (None, None, False, "has no cluster structure"),
+        # Without the structure check, the silhouette threshold decides.
+        (0, +0.001, False, "cluster map left out: mean silhouette"),
+        (0, -0.001, True, None),
+    ],
+)
+def test_the_map_is_drawn_only_with_structure_and_above_the_silhouette_threshold(
+    stage_output, corpus, params, doc_topic, null_permutations, threshold_shift, drawn, message
 ):
-    selection = stage_output.tables["cluster_k_selection"]
-    chosen = selection[(selection["space"] == "tfidf") & (selection["method"] == "kmeans")]
-    silhouette = float(chosen.loc[chosen["chosen"], "silhouette"].iloc[0])
-    assert silhouette < params.figures.cluster_map_min_silhouette
-    assert "cluster_map.png" not in stage_output.files
-    assert any(m.startswith("cluster map left out: mean silhouette") for m in stage_output.messages)
-    lower = params.updated({"figures": {"cluster_map_min_silhouette": silhouette - 0.001}})
-    upstream = {"topics": StageOutput(data={"doc_topic": doc_topic})}
-    assert "cluster_map.png" in run_stage("cluster", corpus, lower, upstream).files
+    row, silhouette = _map_row(stage_output, params)
+    output = stage_output
+    if null_permutations is not None:
+        changed = params.updated(
+            {
+                "cluster": {"null_permutations": null_permutations},
+                "figures": {"cluster_map_min_silhouette": silhouette + threshold_shift},
+            }
+        )
+        upstream = {"topics": StageOutput(data={"doc_topic": doc_topic})}
+        output = run_stage("cluster", corpus, changed, upstream)
+    else:
+        assert not bool(row["structure"])
+    assert ("cluster_map.png" in output.files) == drawn
+    if message:
+        assert any(message in m for m in output.messages)
 
 
 def test_stage_writes_its_tables_and_figures(stage_output):

@@ -116,7 +116,7 @@ def test_a_one_speech_group_gets_no_interval(corpus, bundled_values):
     # And the figure says so instead of comparing them: text, no data drawn.
     figure = plot_group_means(table, "level")
     (axes,) = figure.axes
-    texts = " ".join(text.get_text() for text in axes.texts)
+    texts = " ".join(text.get_text().replace("\n", "") for text in axes.texts)
     assert not axes.lines and not axes.collections
     assert "不作比较" in texts and "市 1 篇" in texts
 

@@ -18,19 +18,21 @@ from scipy.stats import chi2_contingency
 from sklearn.metrics.pairwise import cosine_similarity
 
 from speechtopics.analysis.features import (
-    cosine_similarity_matrix,
     feature_tables,
     keyness,
     keyness_by_speech,
     keyness_statistics,
     keywords_by_section,
     keywords_by_speech,
+    top_keyness,
+    word_frequencies,
+)
+from speechtopics.analysis.similarity import (
+    cosine_similarity_matrix,
     nearest_speeches,
     similarity_long,
     similarity_wide,
     speech_similarity,
-    top_keyness,
-    word_frequencies,
 )
 from speechtopics.analysis.vectors import build_tfidf_vectorizer, fit_tfidf
 from speechtopics.pipeline.stages import run_stage

@@ -113,7 +113,7 @@ def _figures_of_a_run(corpus, params, paths, topic_models, width: str) -> dict:
     )
     upstream = {"topic_models": topic_models}
     figures = {}
-    for name in ("overview", "features", "themes", "topics", "cluster"):
+    for name in ("overview", "features", "themes", "topics", "cluster", "compare", "suggest"):
         stage = STAGE_BY_NAME[name]
         output = stage.function(stage.inputs(corpus, settings, upstream, paths))
         upstream[name] = output
@@ -195,7 +195,7 @@ def _many_speeches(n: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("width", ["single", "double"])
 def test_figures_with_a_row_per_speech_stay_within_a_page(width):
-    from speechtopics.config import FigureSettings
+    from speechtopics.config.sections import FigureSettings
     from speechtopics.plots.cluster import plot_cluster_spread, plot_speech_dendrogram
     from speechtopics.plots.corpus import plot_corpus_overview
     from speechtopics.plots.themes import plot_theme_heatmap

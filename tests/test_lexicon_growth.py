@@ -16,11 +16,7 @@ from speechtopics.analysis.themes.rates import (
     theme_positions,
     theme_rates_by_speech,
 )
-from speechtopics.analysis.themes.suggest import (
-    cooccurrence_edges,
-    pmi_scores,
-    suggest_terms,
-)
+from speechtopics.analysis.themes.suggest import cooccurrence_edges, pmi_scores, suggest_terms
 from speechtopics.config import PROJECT_ROOT
 from speechtopics.text.lexicon import Theme
 

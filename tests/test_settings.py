@@ -8,13 +8,9 @@ import sys
 
 import pytest
 
-from speechtopics.config import (
-    PARAMS_FILE,
-    Settings,
-    SettingsError,
-    TopicSettings,
-    load_settings,
-)
+from speechtopics.config import PARAMS_FILE, load_settings
+from speechtopics.config.checks import SettingsError
+from speechtopics.config.sections import Settings, TopicSettings
 from speechtopics.pipeline.history import settings_changes
 
 BAD_SETTINGS = [
@@ -153,7 +149,7 @@ def test_diff_names_each_changed_setting_on_its_own_line():
     after = Settings.from_dict({"topics": {"k_max": 8, "passes": 5}}).to_dict()
     assert settings_changes(before, after) == [
         "settings [topics] k_max: 15 → 8",
-        "settings [topics] passes: 20 → 5",
+        "settings [topics] passes: 10 → 5",
     ]
 
 

@@ -18,7 +18,8 @@ from conftest import bench_path
 from streams import iter_lines, iter_tsv_column
 
 import speechtopics.text.tokenize as tokenize_module
-from speechtopics.config import PROJECT_ROOT, TokenizeSettings
+from speechtopics.config import PROJECT_ROOT
+from speechtopics.config.sections import TokenizeSettings
 from speechtopics.text.tokenize import Tokenizer
 
 LEXICON = PROJECT_ROOT / "data" / "lexicon"

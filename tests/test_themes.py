@@ -25,6 +25,7 @@ from speechtopics.analysis.themes.formulations import (
     formulation_recall,
     formulations_by_speech,
 )
+from speechtopics.analysis.themes.groups import theme_rates_by_group
 from speechtopics.analysis.themes.kwic import kwic, kwic_theme
 from speechtopics.analysis.themes.phrases import ThemeMatcher
 from speechtopics.analysis.themes.rates import (
@@ -33,7 +34,6 @@ from speechtopics.analysis.themes.rates import (
     term_counts_by_speech,
     theme_by_name,
     theme_positions,
-    theme_rates_by_group,
     theme_rates_by_section,
     theme_rates_by_speech,
 )
@@ -170,10 +170,10 @@ def test_section_hits_add_up_to_speech_hits(section_rates, speech_rates):
 # speech, its top-level sections in reading order ('' = opening remarks), first heading
 SECTIONS = [
     ("000", ["一", "二"], "认真履行好办公室主任的职责"),
-    ("001", ["", "一", "二", "三"], "开场"),
-    ("002", ["", "一", "二", "三"], "开场"),
-    ("003", ["", "一", "二", "三"], "开场"),
-    ("004", ["", "一", "二", "三", "四"], "开场"),
+    ("001", ["", "一", "二", "三"], "引言"),
+    ("002", ["", "一", "二", "三"], "引言"),
+    ("003", ["", "一", "二", "三"], "引言"),
+    ("004", ["", "一", "二", "三", "四"], "引言"),
 ]
 
 
@@ -197,7 +197,7 @@ def test_section_order_without_an_outline_counts_within_each_speech(corpus, sect
 def test_section_headings_lose_their_numbering(section_rates):
     headings = section_rates[section_rates["doc_id"] == "004"].drop_duplicates("section_path")
     assert headings["section_heading"].tolist() == [
-        "开场",
+        "引言",
         "认清一个责任",
         "保持好两种精神状态",
         "经受住三个考验",

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from speechtopics.config import PROJECT_ROOT, TokenizeSettings
+from speechtopics.config import PROJECT_ROOT
+from speechtopics.config.sections import TokenizeSettings
 from speechtopics.corpus.load import load
 from speechtopics.text.tokenize import Tokenizer
 

@@ -41,7 +41,8 @@ from speechtopics.analysis.topics.identity import match_topics
 from speechtopics.analysis.topics.seeded import fit_seeded, seed_terms
 from speechtopics.analysis.topics.select import choose_k, k_summary, sweep_k
 from speechtopics.analysis.vectors import bow_corpus, build_dictionary
-from speechtopics.config import PROJECT_ROOT, TopicSettings
+from speechtopics.config import PROJECT_ROOT
+from speechtopics.config.sections import TopicSettings
 from speechtopics.corpus.load import load
 from speechtopics.pipeline.stages import run_stage
 from speechtopics.plots import setup_cjk_font

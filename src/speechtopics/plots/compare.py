@@ -2,41 +2,70 @@
 
 Every function takes result tables of :mod:`speechtopics.analysis.compare`
 or :mod:`speechtopics.analysis.themes.suggest` and returns a matplotlib
-Figure drawn in greys. Groups without an interval (fewer speeches than
-``min_group_size``) are never drawn as groups: they are named in a note
-under the figure instead.
+Figure drawn in greys, laid out for ``style.width`` (see
+:class:`~speechtopics.plots.FigureStyle`). Groups without an interval
+(fewer speeches than ``min_group_size``) are never drawn as groups: they
+are named in a note under the figure instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from . import setup_cjk_font
+from . import (
+    FigureStyle,
+    add_note,
+    axes_title,
+    fit_text,
+    new_figure,
+    styled,
+    suptitle,
+    wrap_text,
+)
 
 GROUPING_NAMES = {"level": "行政层级", "year": "年份", "region": "地区", "speaker": "讲话人"}
 
 
-def note_figure(title: str, note: str, width: float = 8.0) -> Figure:
+@styled
+def note_figure(title: str, note: str, *, style: FigureStyle) -> Figure:
     """A figure that says why there is nothing to draw (too few speeches, too few years)."""
-    setup_cjk_font()
-    fig, ax = plt.subplots(figsize=(width, 1.8))
+    fig, ax = new_figure(style, 1.6)
     ax.axis("off")
-    ax.text(0.5, 0.62, title, ha="center", va="center", fontsize=12)
-    ax.text(0.5, 0.3, note, ha="center", va="center", fontsize=9, color="0.3", wrap=True)
+    ax.text(
+        0.5,
+        0.7,
+        wrap_text(title, style.width * 0.9, style.title),
+        ha="center",
+        va="center",
+        fontsize=style.title,
+    )
+    ax.text(
+        0.5,
+        0.3,
+        wrap_text(note, style.width * 0.9, style.small),
+        ha="center",
+        va="center",
+        fontsize=style.small,
+        color="0.3",
+    )
     return fig
 
 
-def _panel_grid(n_panels: int, columns: int, width: float, height: float):
-    """A figure with ``n_panels`` axes in rows of ``columns`` (spare axes hidden)."""
-    columns = max(1, min(columns, n_panels))
-    rows = int(np.ceil(n_panels / columns)) if n_panels else 1
-    setup_cjk_font()
-    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+def _panel_grid(style: FigureStyle, n_panels: int, panel_height: float):
+    """A figure ``style.width`` wide with ``n_panels`` axes in rows (spare axes hidden).
+
+    Panels beyond ``style.max_panels`` are not drawn; the caller notes it.
+    """
+    n_panels = max(1, min(n_panels, style.max_panels))
+    columns = style.panel_columns(n_panels)
+    rows = int(np.ceil(n_panels / columns))
+    height = style.height(rows, panel_height, 0.8)
+    fig, axes = new_figure(style, height, rows, columns, squeeze=False)
     for index, ax in enumerate(axes.flat):
         if index >= n_panels:
             ax.axis("off")
@@ -47,13 +76,21 @@ def _label(measure: str, labels: Mapping[str, str] | None) -> str:
     return (labels or {}).get(measure, measure)
 
 
+def _panels_cut(fig: Figure, measures: list[str], style: FigureStyle) -> list[str]:
+    """The measures that get a panel; a note names how many were left out."""
+    if len(measures) > style.max_panels:
+        add_note(fig, f"只画出前 {style.max_panels} 项（共 {len(measures)} 项），其余见表格")
+    return measures[: style.max_panels]
+
+
+@styled
 def plot_group_means(
     group_means: pd.DataFrame,
     by: str,
     *,
     value_label: str = "每千词命中数",
     measure_labels: Mapping[str, str] | None = None,
-    columns: int = 4,
+    style: FigureStyle,
 ) -> Figure:
     """Point-and-interval plot of each measure by group (one panel per measure).
 
@@ -69,8 +106,7 @@ def plot_group_means(
         Axis label of the values.
     measure_labels : mapping, optional
         ``measure -> panel title``.
-    columns : int
-        Panels per row.
+    style : FigureStyle
 
     Returns
     -------
@@ -80,33 +116,39 @@ def plot_group_means(
     """
     table = group_means[group_means["by"] == by]
     with_interval = table[table["ci_low"].notna()]
-    groups = list(dict.fromkeys(with_interval["group"]))
+    groups = list(dict.fromkeys(with_interval["group"]))[: style.max_rows]
     name = GROUPING_NAMES.get(by, by)
     if len(groups) < 2:
         return note_figure(
-            f"按{name}分组：可比较的组不足两个，不作比较", _left_out_note(table, groups)
+            f"按{name}分组：可比较的组不足两个，不作比较",
+            _left_out_note(table, groups),
+            style=style,
         )
     measures = list(dict.fromkeys(table["measure"]))
-    fig, axes = _panel_grid(len(measures), columns, 3.0, 0.9 + 0.32 * len(groups))
+    fig, axes = _panel_grid(style, len(measures), 0.55 + style.line_height() * len(groups))
+    measures = _panels_cut(fig, measures, style)
     sizes = with_interval.drop_duplicates("group").set_index("group")["n_speeches"]
-    for ax, measure in zip(axes, measures, strict=True):
+    columns = style.panel_columns(len(measures))
+    for index, (ax, measure) in enumerate(zip(axes, measures, strict=True)):
         part = with_interval[with_interval["measure"] == measure].set_index("group").loc[groups]
         ys = np.arange(len(groups))
-        ax.hlines(ys, part["ci_low"], part["ci_high"], color="0.35", linewidth=1.4)
-        ax.plot(part["mean"], ys, "o", color="black", markersize=4)
+        ax.hlines(ys, part["ci_low"], part["ci_high"], color="0.35", linewidth=1.2)
+        ax.plot(part["mean"], ys, "o", color="black", markersize=3)
         ax.set_yticks(ys)
-        ax.set_yticklabels([f"{g}（{int(sizes[g])}篇）" for g in groups], fontsize=8)
+        first = index % columns == 0
+        ax.set_yticklabels([f"{g}（{int(sizes[g])}篇）" for g in groups] if first else [])
         ax.set_ylim(len(groups) - 0.5, -0.5)
-        ax.set_title(_label(measure, measure_labels), fontsize=9)
-        ax.tick_params(axis="x", labelsize=7)
+        axes_title(
+            ax,
+            fit_text(_label(measure, measure_labels), style.width / columns, style.font),
+            style,
+            style.width / columns,
+        )
         ax.grid(axis="x", color="0.9", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.set_xlabel(value_label, fontsize=7)
-    fig.suptitle(f"按{name}分组的均值与 95% 区间（每篇讲话一个观测，按讲话自助抽样）", fontsize=11)
-    fig.text(
-        0.5, 0.0, _left_out_note(table, groups), ha="center", va="top", fontsize=7, color="0.3"
-    )
-    fig.tight_layout(rect=(0, 0.02, 1, 0.96))
+        ax.set_xlabel(value_label)
+    suptitle(fig, style, f"按{name}分组的均值与 95% 区间（每篇讲话一个观测，按讲话自助抽样）")
+    add_note(fig, _left_out_note(table, groups))
     return fig
 
 
@@ -121,6 +163,7 @@ def _left_out_note(table: pd.DataFrame, drawn: Sequence[str]) -> str:
     return f"未画出（篇数不足，不作为组比较，也不给区间）：{listed}"
 
 
+@styled
 def plot_year_trend(
     speech_values: pd.DataFrame,
     years: pd.Series,
@@ -129,7 +172,7 @@ def plot_year_trend(
     *,
     value_label: str = "每千词命中数",
     measure_labels: Mapping[str, str] | None = None,
-    columns: int = 4,
+    style: FigureStyle,
 ) -> Figure:
     """Each measure over the years: speeches as dots, the fitted curve with its band.
 
@@ -144,38 +187,46 @@ def plot_year_trend(
     year_means : DataFrame, optional
         Group means by ``year``; years with an interval are drawn as a
         point and a bar over the speeches.
-    value_label, measure_labels, columns
+    value_label, measure_labels, style
         As in :func:`plot_group_means`.
     """
     measures = list(dict.fromkeys(curve["measure"]))
-    fig, axes = _panel_grid(len(measures), columns, 3.0, 2.3)
+    fig, axes = _panel_grid(style, len(measures), 1.6)
+    measures = _panels_cut(fig, measures, style)
+    columns = style.panel_columns(len(measures))
     known = years.reindex(speech_values.index).dropna()
-    for ax, measure in zip(axes, measures, strict=True):
+    for index, (ax, measure) in enumerate(zip(axes, measures, strict=True)):
         band = curve[curve["measure"] == measure]
         ax.fill_between(band["year"], band["ci_low"], band["ci_high"], color="0.85", linewidth=0)
-        ax.plot(band["year"], band["fitted"], color="black", linewidth=1.2)
+        ax.plot(band["year"], band["fitted"], color="black", linewidth=1.0)
         ax.plot(
             known.to_numpy(),
             speech_values.loc[known.index, measure].to_numpy(),
             ".",
             color="0.55",
-            markersize=3,
+            markersize=2.5,
         )
         if year_means is not None and not year_means.empty:
             part = year_means[(year_means["measure"] == measure) & year_means["ci_low"].notna()]
             xs = pd.to_numeric(part["group"], errors="coerce")
             ax.vlines(xs, part["ci_low"], part["ci_high"], color="black", linewidth=0.8)
-            ax.plot(xs, part["mean"], "s", color="black", markersize=3)
-        ax.set_title(_label(measure, measure_labels), fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.set_ylabel(value_label, fontsize=7)
+            ax.plot(xs, part["mean"], "s", color="black", markersize=2.5)
+        axes_title(
+            ax,
+            fit_text(_label(measure, measure_labels), style.width / columns, style.font),
+            style,
+            style.width / columns,
+        )
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        if index % columns == 0:
+            ax.set_ylabel(value_label)
         ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle("随年份的变化：灰点 = 单篇讲话，黑线与灰带 = 拟合值及 95% 区间", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    suptitle(fig, style, "随年份的变化：灰点 = 单篇讲话，黑线与灰带 = 拟合值及 95% 区间")
     return fig
 
 
-def plot_term_trends(term_trends: pd.DataFrame, top_n: int = 15) -> Figure:
+@styled
+def plot_term_trends(term_trends: pd.DataFrame, top_n: int = 15, *, style: FigureStyle) -> Figure:
     """The terms that rose and fell most: slope per year with its 95% interval (two panels).
 
     Parameters
@@ -183,37 +234,43 @@ def plot_term_trends(term_trends: pd.DataFrame, top_n: int = 15) -> Figure:
     term_trends : DataFrame
         :func:`~speechtopics.analysis.compare.trends.term_trends` (sorted by ``t``).
     top_n : int
-        Terms per panel.
+        Terms per panel (at most ``style.max_rows``).
+    style : FigureStyle
     """
+    top_n = min(top_n, style.max_rows)
     rising = term_trends[term_trends["slope_per_year"] > 0].head(top_n)
     falling = term_trends[term_trends["slope_per_year"] < 0].tail(top_n).iloc[::-1]
     rows = max(len(rising), len(falling), 1)
-    setup_cjk_font()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 1.2 + 0.28 * rows), squeeze=False)
+    fig, axes = new_figure(style, style.height(rows, extra=1.0), 1, 2, squeeze=False)
     for ax, part, title in (
         (axes[0, 0], rising, "上升最明显的词"),
         (axes[0, 1], falling, "下降最明显的词"),
     ):
         ys = np.arange(len(part))
-        ax.hlines(ys, part["ci_low"], part["ci_high"], color="0.4", linewidth=1.2)
-        ax.plot(part["slope_per_year"], ys, "o", color="black", markersize=4)
+        ax.hlines(ys, part["ci_low"], part["ci_high"], color="0.4", linewidth=1.0)
+        ax.plot(part["slope_per_year"], ys, "o", color="black", markersize=3)
         ax.axvline(0, color="0.6", linewidth=0.8)
         ax.set_yticks(ys)
         ax.set_yticklabels(
-            [f"{t}（q={q:.2g}）" for t, q in zip(part["term"], part["q"], strict=True)], fontsize=8
+            [f"{t}（q={q:.2g}）" for t, q in zip(part["term"], part["q"], strict=True)]
         )
         ax.set_ylim(rows - 0.5, -0.5)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("每年变化（每千词）", fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
+        axes_title(ax, title, style, style.width / 2)
+        ax.set_xlabel("每年变化（每千词）")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
         ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle("用词随年份的趋势（每篇讲话一个观测；q = 多重比较校正后的显著性）", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    suptitle(fig, style, "用词随年份的趋势（每篇讲话一个观测；q = 多重比较校正后的显著性）")
     return fig
 
 
+@styled
 def plot_cooccurrence_network(
-    edges: pd.DataFrame, theme: str, counts: Mapping[str, int] | None = None, seed: int = 0
+    edges: pd.DataFrame,
+    theme: str,
+    counts: Mapping[str, int] | None = None,
+    seed: int = 0,
+    *,
+    style: FigureStyle,
 ) -> Figure:
     """A theme's terms and their strongest co-occurring words as a network (networkx layout).
 
@@ -227,32 +284,58 @@ def plot_cooccurrence_network(
         ``word -> corpus count``; node size grows with it.
     seed : int
         Seed of the spring layout.
+    style : FigureStyle
     """
     import networkx as nx
 
-    setup_cjk_font()
     graph = nx.Graph()
     terms = set(edges.loc[edges["kind"] == "term", ["source", "target"]].to_numpy().ravel())
     terms |= set(edges.loc[edges["kind"] == "neighbour", "source"])
     for record in edges.to_dict("records"):
         graph.add_edge(record["source"], record["target"], weight=float(record["cooccurrences"]))
-    fig, ax = plt.subplots(figsize=(7.0, 6.0))
+    fig, ax = new_figure(style, min(style.width * 0.85, 6.0))
     ax.axis("off")
     if graph.number_of_nodes() == 0:
         ax.text(0.5, 0.5, "语料中没有这个主题的共现词", ha="center", va="center")
-        ax.set_title(f"主题“{theme}”的共现网络")
+        axes_title(ax, f"主题“{theme}”的共现网络", style)
         return fig
     layout = nx.spring_layout(graph, seed=seed, weight="weight")
     counts = counts or {}
-    sizes = [80 + 25 * np.sqrt(counts.get(node, 1)) for node in graph.nodes]
+    scale = style.width / 7.0
+    sizes = [scale * (40 + 15 * np.sqrt(counts.get(node, 1))) for node in graph.nodes]
     colours = ["0.25" if node in terms else "0.8" for node in graph.nodes]
-    widths = [0.4 + 0.6 * np.log1p(data["weight"]) for *_, data in graph.edges(data=True)]
+    widths = [0.3 + 0.5 * np.log1p(data["weight"]) for *_, data in graph.edges(data=True)]
     nx.draw_networkx_edges(graph, layout, ax=ax, width=widths, edge_color="0.6")
     nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=sizes, node_color=colours)
-    for node, (x, y) in layout.items():
-        ax.text(x, y + 0.045, node, ha="center", va="bottom", fontsize=8)
-    ax.set_title(
+    suptitle(
+        fig,
+        style,
         f"主题“{theme}”的共现网络（深色 = 主题词，浅色 = 同句共现最强的词；线宽 ∝ 共现句数）",
-        fontsize=10,
     )
+    order = sorted(graph.nodes, key=lambda node: (node not in terms, -counts.get(node, 0), node))
+    hidden = _label_without_overlap(fig, ax, [(node, *layout[node]) for node in order], style)
+    if hidden:
+        add_note(fig, f"{hidden} 个词的标签与更常见的词重叠，未标出（见 theme_network_edges 表）")
     return fig
+
+
+def _label_without_overlap(fig: Figure, ax, labels: list[tuple[str, float, float]], style) -> int:
+    """Write ``(text, x, y)`` labels in order, hiding each one that would overlap one written.
+
+    Returns
+    -------
+    int
+        How many labels were hidden.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed, hidden = [], 0
+    for text, x, y in labels:
+        label = ax.text(x, y + 0.045, text, ha="center", va="bottom", fontsize=style.small)
+        box = label.get_window_extent(renderer).expanded(1.05, 1.1)
+        if any(box.overlaps(other) for other in placed):
+            label.remove()
+            hidden += 1
+        else:
+            placed.append(box)
+    return hidden

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..analysis.features import similarity_wide, top_keyness
+from ..analysis.features import top_keyness
+from ..analysis.similarity import similarity_wide
 from . import (
     FigureStyle,
     add_note,

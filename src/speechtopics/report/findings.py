@@ -199,6 +199,7 @@ _INTERVAL_COLUMNS = (("ci_low", "ci_high"), ("lower", "upper"), ("conf_low", "co
 def effect_findings(tables: Tables) -> Findings:
     """Effects with intervals (``theme_effects``, ``topic_effects``): how many intervals exclude 0."""
     found = Findings()
+    found.sentences.extend(_group_size_sentences(tables.get("theme_group_means")))
     for name, what in (("theme_effects", "主题词频率"), ("topic_effects", "主题比重")):
         table = tables.get(name)
         if table is None or table.empty:
@@ -208,13 +209,56 @@ def effect_findings(tables: Tables) -> Findings:
         if effect is None or interval is None:
             found.sentences.append(f"{what}的组间效应见下表（{name}.csv）。")
             continue
-        low, high = table[interval[0]].astype(float), table[interval[1]].astype(float)
+        estimated = table[table[effect].notna() & table[interval[0]].notna()]
+        if estimated.empty:
+            found.caveats.append(
+                f"{what}没有估计组间效应：每组的讲话太少或已知年份太少（原因见 compare_notes）。"
+            )
+            continue
+        low = estimated[interval[0]].astype(float)
+        high = estimated[interval[1]].astype(float)
         clear = (low > 0) | (high < 0)
         found.sentences.append(
-            f"{what}的 {len(table)} 个组间效应中，{int(clear.sum())} 个的区间不含 0。"
+            f"{what}的 {len(estimated)} 个组间效应中，{int(clear.sum())} 个的区间不含 0。"
         )
         if not clear.any():
             found.caveats.append(f"{what}的效应区间都含 0：数据不足以说明组间有差别。")
+    return found
+
+
+def _group_size_sentences(group_means: pd.DataFrame | None) -> list[str]:
+    """The speeches per group of each grouping: what every comparison rests on."""
+    if group_means is None or group_means.empty:
+        return []
+    sizes = group_means.drop_duplicates(["by", "group"])
+    return [
+        f"按 {by} 分组的讲话篇数："
+        + "、".join(
+            f"{g} {int(n)} 篇" for g, n in zip(part["group"], part["n_speeches"], strict=True)
+        )
+        + "。"
+        for by, part in sizes.groupby("by", sort=False)
+    ]
+
+
+def suggestion_findings(tables: Tables) -> Findings:
+    """How many candidate terms were listed per theme, by which method; the top one of each."""
+    found = Findings()
+    table = tables.get("theme_suggestions")
+    if table is None or table.empty:
+        return found
+    methods = "、".join(sorted(set(table["method"].astype(str))))
+    found.sentences.append(
+        f"为 {table['theme'].nunique()} 个主题各列出至多 {int(table['rank'].max())} 个候选词"
+        f"（方法：{methods}），没有写入 themes.toml：逐一看例句后再决定是否加入。"
+    )
+    first = table[table["rank"] == 1].head(8)
+    if len(first):
+        found.sentences.append(
+            "各主题的首选候选词："
+            + "；".join(f"{r.theme}“{r.candidate}”" for r in first.itertuples())
+            + "。"
+        )
     return found
 
 

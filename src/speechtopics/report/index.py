@@ -1,7 +1,8 @@
 """``figures/index.html``: the report page, read top to bottom as findings.
 
 Reading order: what the corpus is → the theme comparison → keywords and
-keyness → topics → formulations → clusters → provenance. Each section opens
+keyness → topics → formulations → clusters → provenance, with the group
+comparisons after the themes and the lexicon candidates after the formulations. Each section opens
 with two or three sentences written from the numbers
 (:mod:`speechtopics.report.findings`), then its figures (each with a
 caption saying how to read it and what a capped figure left out), then
@@ -185,23 +186,36 @@ SECTIONS: tuple[Section, ...] = (
         "主题比较：各篇讲话谈什么、谈多少",
         (
             "theme_heatmap",
-            "theme_effects*",
-            "topic_effects*",
             "theme_by_group",
             "theme_section_heatmap",
             "theme_dispersion",
         ),
         (
             Shown("theme_rates_by_speech", "主题 × 讲话（每千词）", _theme_matrix),
-            Shown("theme_effects", "主题词频率的组间效应与区间"),
-            Shown("topic_effects", "主题比重的组间效应与区间"),
             Shown(
                 "theme_rates_by_group",
                 "按组合并的主题频率",
                 _columns("group_by", "group", "theme", "n_speeches", "rate_per_1k"),
             ),
         ),
-        lambda run, p: _merged(F.theme_findings(run.tables), F.effect_findings(run.tables)),
+        lambda run, p: F.theme_findings(run.tables),
+    ),
+    Section(
+        "compare",
+        "组间比较：层级、年份之间的差别及其区间",
+        (
+            "theme_means_by_*",
+            "topic_means_by_*",
+            "theme_year_trend",
+            "topic_year_trend",
+            "term_trends",
+        ),
+        (
+            Shown("theme_effects", "主题词频率的组间效应与区间"),
+            Shown("topic_effects", "主题比重的组间效应与区间"),
+            Shown("compare_notes", "数据不足、未作比较之处"),
+        ),
+        lambda run, p: F.effect_findings(run.tables),
     ),
     Section(
         "keywords",
@@ -251,6 +265,19 @@ SECTIONS: tuple[Section, ...] = (
         ("formulations",),
         (Shown("formulations_by_speech", "提法 × 讲话"),),
         lambda run, p: F.formulation_findings(run.tables),
+    ),
+    Section(
+        "lexicon",
+        "词表扩充：主题词表之外的候选词",
+        ("theme_network_*",),
+        (
+            Shown(
+                "theme_suggestions",
+                "各主题的候选词（未写入 themes.toml）",
+                _columns("theme", "rank", "candidate", "count", "score", "method", "kwic_1"),
+            ),
+        ),
+        lambda run, p: F.suggestion_findings(run.tables),
     ),
     Section(
         "clusters",

@@ -108,14 +108,17 @@ def _structure_messages(output: StageOutput, structure: pd.DataFrame) -> None:
 
 
 def _no_structure_figures(output: StageOutput, row, style) -> None:
-    """The map and spread figures replaced by a sentence: there is no cluster structure to draw."""
+    """No map, and a sentence instead of the spread figure: there is no cluster structure to draw."""
     note = (
         f"{row.space} 空间 {row.method}：最佳轮廓系数 {row.silhouette:.3f}（k = {row.k}）"
         f"不高于把每个词在段落间随机打乱后的参照值 {row.silhouette_null_max:.3f}，"
         f"这 {row.k} 个聚类只是任意划分，不画出。"
     )
-    for name in ("cluster_map", "cluster_spread"):
-        output.add_figure(name, note_figure("没有聚类结构", note, width=style.width), style)
+    output.messages.append(
+        f"cluster map left out: {row.space}/{row.method} has no cluster structure "
+        "(see the message above); a map would show an arbitrary partition as groups"
+    )
+    output.add_figure("cluster_spread", note_figure("没有聚类结构", note, style=style), style)
 
 
 def cluster_stage(inputs: StageInputs) -> StageOutput:

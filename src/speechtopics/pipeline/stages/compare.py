@@ -21,6 +21,7 @@ from ...analysis.themes.suggest import (
     suggest_terms,
     train_word2vec,
 )
+from ...plots import FigureStyle
 from ...plots.compare import (
     note_figure,
     plot_cooccurrence_network,
@@ -90,6 +91,7 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
     seed = inputs.settings.analysis.seed
     by = list(section.by)
     output = StageOutput()
+    style = FigureStyle.from_settings(inputs.settings.figures)
     speeches = corpus.speeches_frame()
     years = known_years(speeches)
     notes = _group_notes(speeches, by, section.min_group_size)
@@ -115,9 +117,10 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
             ci_level=section.ci_level,
         )
         for column in by:
-            figure = plot_group_means(means, column, value_label=value_label, measure_labels=labels)
-            if figure is not None:
-                output.add_figure(f"{kind}_means_by_{column}", figure)
+            figure = plot_group_means(
+                means, column, value_label=value_label, measure_labels=labels, style=style
+            )
+            output.add_figure(f"{kind}_means_by_{column}", figure, style)
         curve = year_curve(
             values,
             years,
@@ -127,7 +130,11 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
         )
         output.tables[f"{kind}_year_trend"] = curve
         if curve.empty:
-            output.add_figure(f"{kind}_year_trend", note_figure("不画趋势：已知年份太少", no_trend))
+            output.add_figure(
+                f"{kind}_year_trend",
+                note_figure("不画趋势：已知年份太少", no_trend, style=style),
+                style,
+            )
         else:
             year_means = means[means["by"] == "year"] if "year" in by else None
             output.add_figure(
@@ -139,7 +146,9 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
                     year_means,
                     value_label=value_label,
                     measure_labels=labels,
+                    style=style,
                 ),
+                style,
             )
     trends = term_trends(
         corpus.at_grain("document"),
@@ -150,9 +159,10 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
     )
     output.tables["term_trends"] = trends
     if trends.empty:
-        output.add_figure("term_trends", note_figure("不列用词趋势：已知年份太少", no_trend))
+        figure = note_figure("不列用词趋势：已知年份太少", no_trend, style=style)
     else:
-        output.add_figure("term_trends", plot_term_trends(trends, section.top_n))
+        figure = plot_term_trends(trends, section.top_n, style=style)
+    output.add_figure("term_trends", figure, style)
     output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
     for analysis, note in notes:
         output.messages.append(f"{analysis}: {note}")
@@ -170,6 +180,7 @@ def suggest_stage(inputs: StageInputs) -> StageOutput:
     corpus, section = inputs.corpus, inputs.settings.suggest
     seed = inputs.settings.analysis.seed
     output = StageOutput()
+    style = FigureStyle.from_settings(inputs.settings.figures)
     if not corpus.themes:
         output.messages.append("suggestions skipped because themes.toml has no themes")
         return output
@@ -204,7 +215,8 @@ def suggest_stage(inputs: StageInputs) -> StageOutput:
         edges.append(theme_edges)
         output.add_figure(
             f"theme_network_{number:02d}",
-            plot_cooccurrence_network(theme_edges, theme.name, counts, seed=seed),
+            plot_cooccurrence_network(theme_edges, theme.name, counts, seed=seed, style=style),
+            style,
         )
     output.tables["theme_suggestions"] = pd.concat(tables, ignore_index=True)
     output.tables["theme_network_edges"] = pd.concat(edges, ignore_index=True)

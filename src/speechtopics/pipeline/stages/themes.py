@@ -48,9 +48,6 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
     corpus, section = inputs.corpus, inputs.settings.themes
     window = section.kwic_window
     group_by = list(section.group_by)
-    context = section.formulation_context
-    min_saying = section.min_saying_speeches
-    max_rows = section.formulations_max_rows
 
     output = StageOutput()
     style = FigureStyle.from_settings(inputs.settings.figures)
@@ -59,9 +56,6 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.messages.append("theme analysis skipped because themes.toml has no themes")
     titles = corpus.speech_titles()
     texts = corpus.speech_texts()
-    doc_ids = sorted(texts)
-    segment = corpus.tokenizer.segment
-
     if themes:
         documents = corpus.at_grain("document")
         sections = corpus.at_grain("section")
@@ -91,7 +85,9 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)
         if drawn.empty:
             output.messages.append(f"theme_by_group: no group to compare; {note}")
-            figure = note_figure("按层级与年份分组：可比较的组不足两个，不作比较", note)
+            figure = note_figure(
+                "按层级与年份分组：可比较的组不足两个，不作比较", note, style=style
+            )
         else:
             figure = plot_theme_by_group(drawn, note, style=style)
         output.add_figure("theme_by_group", figure, style)
@@ -101,18 +97,31 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
             style,
         )
 
-    found = find_formulations(corpus.units, segment, min_saying_speeches=min_saying)
+    _formulations(output, inputs, style)
+    return output
+
+
+def _formulations(output: StageOutput, inputs: StageInputs, style: FigureStyle) -> None:
+    """Formulation tables, their figure and, with a reference list, the recall of it."""
+    corpus, section = inputs.corpus, inputs.settings.themes
+    segment = corpus.tokenizer.segment
+    texts = corpus.speech_texts()
+    found = find_formulations(
+        corpus.units, segment, min_saying_speeches=section.min_saying_speeches
+    )
     occurrences = formulation_occurrences(
-        corpus.units, list(found["formulation"]), segment, context=context
+        corpus.units, list(found["formulation"]), segment, context=section.formulation_context
     )
     counts = formulation_counts(found, occurrences)
-    matrix = formulations_by_speech(counts, doc_ids)
+    matrix = formulations_by_speech(counts, sorted(texts))
     output.tables["formulations"] = counts
     output.tables["formulations_by_speech"] = matrix
     if matrix.empty:
         output.messages.append("formulations figure skipped because no formulation was found")
     else:
-        figure = plot_formulations(matrix, titles, max_rows=max_rows, style=style)
+        figure = plot_formulations(
+            matrix, corpus.speech_titles(), max_rows=section.formulations_max_rows, style=style
+        )
         output.add_figure("formulations", figure, style)
     reference_path = inputs.lexicon.path("formulations")
     if reference_path.exists():
@@ -124,4 +133,3 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
                 f"formulations: {int(in_text['found'].sum())} of {len(in_text)} reference formulations "
                 f"in the text found ({in_text['found'].mean():.0%}); {len(found)} found in all"
             )
-    return output
