@@ -7,12 +7,18 @@ data/interim, data/processed and figures are never touched by tests.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The secret that signs cache entries: one for the test session (and the runs it
+# starts), never the user's own (~/.config/speechtopics).
+os.environ.setdefault(
+    "SPEECHTOPICS_SECRET_DIR", tempfile.mkdtemp(prefix="speechtopics-test-secret-")
+)
 
 from speechtopics.config import PROJECT_ROOT, Paths, default_paths, load_settings  # noqa: E402
 from speechtopics.corpus.load import load  # noqa: E402

@@ -359,6 +359,12 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
 # --------------------------------------------------------------------------- corrupted token cache
 
 
+def token_cache_entries(cache: Path) -> list[Path]:
+    """The token cache's entries (one per speech)."""
+    return sorted((cache / "speechtopics.corpus.load._tokenize_texts").rglob("*.pkl"))
+
+
+
 @pytest.mark.parametrize(
     "corrupt",
     [
@@ -376,14 +382,16 @@ def test_corrupted_token_cache_is_recomputed_not_trusted(tmp_path, paths, params
         figures=tmp_path / "figures",
     )
     first = load(local, params)
-    entries = sorted(local.cache.rglob("output.pkl"))
+    entries = token_cache_entries(local.cache)
     assert len(entries) == 5
     for entry in entries:
         entry.write_bytes(corrupt(entry.read_bytes()))
     second = load(local, params)
     assert second.tokens == first.tokens
+    assert second.stats["cache_entries_repaired"] == 5
+    assert len(second.cache_problems) == 5 and "rejected" in second.cache_problems[0]
     # The recomputed entries are sound again.
-    for entry in sorted(local.cache.rglob("output.pkl")):
+    for entry in token_cache_entries(local.cache):
         assert entry.stat().st_size > 1000
     third = load(local, params)
     assert third.tokens == first.tokens and third.stats["speeches_from_cache"] == 5

@@ -299,7 +299,7 @@ def test_bad_word_files_reported(tmp_path, name, data, words):
 
 
 def test_docx_that_unpacks_too_large_is_refused_before_parsing(tmp_path, monkeypatch):
-    import speechtopics.corpus.readers as corpus_module
+    import speechtopics.corpus.docx as corpus_module
 
     monkeypatch.setattr(corpus_module, "MAX_DOCX_UNPACKED_BYTES", 10_000)
     speeches, report = load_one(tmp_path, "bomb.docx", DOCX_004)
@@ -394,13 +394,14 @@ def test_same_speech_from_two_sites_is_flagged_with_its_twin(tmp_path):
     assert "d_other_speech.txt" not in json.dumps(report.near_duplicates)
     # The site header is not taken for the title.
     assert speeches[1].title == "全区办公室主任会议上的讲话"
-    # The JSON report keeps its keys and adds the new list.
+    # The JSON report keeps its keys and adds the new lists at the end.
     assert list(report.to_json_dict()) == [
         "loaded",
         "skipped",
         "duplicates",
         "warnings",
         "near_duplicates",
+        "ignored",
     ]
 
 

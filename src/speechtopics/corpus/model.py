@@ -79,6 +79,10 @@ class LoadReport:
         ``{"file", "near_duplicate_of", "containment"}`` for loaded speeches
         that share most of their text with an earlier one (both stay loaded;
         each pair is also in ``warnings``).
+    ignored : list of dict
+        ``{"file", "reason"}`` for entries of the folder that are not
+        speeches (hidden files, the metadata table, placeholders), so that
+        every file under the folder has a row.
     """
 
     loaded: list[dict[str, Any]] = field(default_factory=list)
@@ -86,6 +90,7 @@ class LoadReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     near_duplicates: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[dict[str, str]] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report as plain data (the ``ingest --json`` object)."""
@@ -95,6 +100,7 @@ class LoadReport:
             "duplicates": self.duplicates,
             "warnings": self.warnings,
             "near_duplicates": self.near_duplicates,
+            "ignored": self.ignored,
         }
 
 
@@ -118,6 +124,8 @@ class Corpus:
         Themes from ``themes.toml``.
     stats : dict
         Counts of speeches tokenized and reused from the cache.
+    cache_problems : list of str
+        Cache entries that failed their check (and were recomputed) or could not be stored.
     """
 
     speeches: list[Speech]
@@ -127,6 +135,7 @@ class Corpus:
     tokenizer: Tokenizer
     themes: list[Theme]
     stats: dict[str, int] = field(default_factory=dict)
+    cache_problems: list[str] = field(default_factory=list)
 
     @property
     def doc_ids(self) -> list[str]:

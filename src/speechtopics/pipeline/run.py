@@ -119,6 +119,7 @@ def _load_step(
         summary.messages.append(f"duplicate {row['file']}: same text as {row['duplicate_of']}")
     for row in corpus.report.warnings:
         summary.messages.append(f"warning {row['file']}: {row['message']}")
+    summary.messages.extend(f"[load] {problem}" for problem in corpus.cache_problems)
     for speech in corpus.speeches:
         write_if_changed(paths.cleaned / f"{speech.doc_id}.txt", speech.text.encode("utf-8"))
     write_outputs(
@@ -180,6 +181,8 @@ def _run_locked(
         if progress and (recompute or not cached_stage.check_call_in_cache(*args)):
             echo(f"[{stage.name}] computing …")
         output, status = call_cached(cached_stage, *args, force=recompute)
+        if cached_stage.problem:
+            summary.messages.append(f"[{stage.name}] {cached_stage.problem}")
         outputs[stage.name] = output
         written = write_outputs(paths, output, summary)
         summary.messages.extend(f"[{stage.name}] {message}" for message in output.messages)
