@@ -143,7 +143,9 @@ def main() -> None:
             (folder / file).write_bytes(data)
             runs = [measure(folder, args.timeout) for _ in range(args.repeat)]
             if any(run["seconds"] is None for run in runs):
-                print(f"{name:<20} {'>' + str(int(args.timeout)):>8} {'':>7} {'':>9} {'':>7}  {runs[0]}")
+                print(
+                    f"{name:<20} {'>' + str(int(args.timeout)):>8} {'':>7} {'':>9} {'':>7}  {runs[0]}"
+                )
                 continue
             seconds = statistics.median(run["seconds"] for run in runs)
             peak = statistics.median(run["peak_mib"] for run in runs)

@@ -364,7 +364,6 @@ def token_cache_entries(cache: Path) -> list[Path]:
     return sorted((cache / "speechtopics.corpus.load._tokenize_texts").rglob("*.pkl"))
 
 
-
 @pytest.mark.parametrize(
     "corrupt",
     [

@@ -94,6 +94,7 @@ def bounded_pieces(text: str) -> list[str]:
         pieces.append(text[start:])
     return pieces
 
+
 BACKENDS = ("auto", "jieba", "rjieba")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
