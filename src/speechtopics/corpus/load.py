@@ -117,6 +117,21 @@ def tokenize_units(
     return tokens, stats
 
 
+#: Why a speech without tokens is left out of the analyses that need them.
+NO_TOKENS_MESSAGE = (
+    "no tokens after filtering (every word is a stopword, a number, too short or not "
+    "Chinese); kept in the overview, left out of keywords, themes, topics and clusters"
+)
+
+
+def flag_speeches_without_tokens(corpus: Corpus) -> None:
+    """Add a load-report warning for every speech that has no token."""
+    files = {speech.doc_id: speech.file for speech in corpus.speeches}
+    for doc_id, count in corpus.token_counts().items():
+        if count == 0:
+            corpus.report.warnings.append({"file": files[doc_id], "message": NO_TOKENS_MESSAGE})
+
+
 def load(
     paths: Paths | None = None,
     settings: Settings | None = None,
@@ -156,7 +171,7 @@ def load(
     tokens, stats = tokenize_units(units, tokenizer, paths, progress, force, problems)
     if read_cache is not None:
         stats.update(read_cache.stats)
-    return Corpus(
+    corpus = Corpus(
         speeches=speeches,
         report=report,
         units=units,
@@ -166,3 +181,5 @@ def load(
         stats=stats,
         cache_problems=problems,
     )
+    flag_speeches_without_tokens(corpus)
+    return corpus

@@ -6,7 +6,7 @@ builds a :class:`Corpus`; the analyses read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -140,6 +140,32 @@ class Corpus:
     @property
     def doc_ids(self) -> list[str]:
         return [speech.doc_id for speech in self.speeches]
+
+    def token_counts(self) -> dict[str, int]:
+        """``doc_id -> tokens`` of every speech (paragraph units, titles included)."""
+        counts = dict.fromkeys(self.doc_ids, 0)
+        for unit in self.units:
+            counts[unit.doc_id] = counts.get(unit.doc_id, 0) + len(
+                self.tokens.get(unit.unit_id, [])
+            )
+        return counts
+
+    def with_tokens(self) -> Corpus:
+        """The corpus without the speeches that have no token (for the analyses that need tokens).
+
+        Returns ``self`` when every speech has tokens; the load report
+        (which says which speeches were left out and why) is shared.
+        """
+        empty = {doc_id for doc_id, count in self.token_counts().items() if count == 0}
+        if not empty:
+            return self
+        units = [unit for unit in self.units if unit.doc_id not in empty]
+        return replace(
+            self,
+            speeches=[speech for speech in self.speeches if speech.doc_id not in empty],
+            units=units,
+            tokens={unit.unit_id: self.tokens.get(unit.unit_id, []) for unit in units},
+        )
 
     def speech_titles(self) -> dict[str, str]:
         """``doc_id -> title`` of every speech (``""`` when a speech has none), for labels."""

@@ -138,6 +138,10 @@ class Stage:
         run before the stage on every run (outside the cache): its ``key``
         joins the stage's cache key and is passed as ``inputs.prepared``.
         The topics stage uses it to match new topics to the previous run's.
+    needs_tokens : bool
+        The stage sees only the speeches that have tokens (a speech whose
+        every word was filtered out is left out, with a warning in the load
+        report); ``False`` for stages that describe every loaded speech.
     """
 
     name: str
@@ -146,6 +150,7 @@ class Stage:
     depends: tuple[str, ...] = ()
     lexicon: tuple[str, ...] = ()
     prepare: Callable[[Mapping[str, StageOutput], Paths], dict[str, Any]] | None = None
+    needs_tokens: bool = True
 
     def settings_view(self, settings: Settings) -> SettingsView:
         """The declared settings sections of ``settings``."""
@@ -161,7 +166,7 @@ class Stage:
     ) -> StageInputs:
         """The inputs this stage is allowed to see."""
         return StageInputs(
-            corpus=corpus,
+            corpus=corpus.with_tokens() if self.needs_tokens else corpus,
             settings=self.settings_view(settings),
             upstream={name: upstream[name] for name in self.depends if name in upstream},
             lexicon=LexiconFiles(paths, self.lexicon, self.name),

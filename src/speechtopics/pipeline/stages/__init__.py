@@ -22,7 +22,7 @@ from .themes import themes_stage
 from .topics import prepare_topic_identity, topic_models_stage, topics_stage
 
 STAGES: tuple[Stage, ...] = (
-    Stage("overview", overview_stage),
+    Stage("overview", overview_stage, needs_tokens=False),
     Stage("features", features_stage, settings=("analysis", "features")),
     Stage("themes", themes_stage, settings=("themes",), lexicon=("formulations",)),
     Stage("topic_models", topic_models_stage, settings=("topics",)),
@@ -44,6 +44,7 @@ STAGES: tuple[Stage, ...] = (
         report_stage,
         settings=SETTINGS_SECTIONS,
         depends=("overview", "features", "themes", "topics", "cluster"),
+        needs_tokens=False,
     ),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)
