@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 from ..analysis.overview import load_report_table
 from ..config import Paths, Settings, as_settings, default_paths
 from ..corpus.load import load
+from ..corpus.metadata import check_group_by
 from ..corpus.model import Corpus
 from ..io import (
     cache_memory,
@@ -86,6 +87,7 @@ def run(
     settings = as_settings(settings)
     paths = default_paths(settings) if paths is None else paths
     selected = stages_to_run(stages) if stages else []
+    check_group_by(settings, paths.metadata)  # needs metadata.csv: checked before any work
     paths.processed.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(paths.processed / ".speechtopics.lock"))
     try:
