@@ -31,6 +31,7 @@ import pytest
 from speechtopics.cli import main
 from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
 from speechtopics.corpus.load import load
+from speechtopics.pipeline.cache import stage_cache_entry
 from speechtopics.pipeline.run import run
 from speechtopics.pipeline.stages import STAGE_NAMES
 
@@ -302,12 +303,16 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
 
     # A corrupted cache entry (truncated) is recomputed, not trusted: same tables, byte for byte.
     truncated = 0
-    for metadata_file in sorted((out / "interim" / "cache").rglob("metadata.json")):
-        name = json.loads(metadata_file.read_text())["input_args"].get("name", "")
-        if "_tokenize_texts" in str(metadata_file) or name in ("'overview'", "'themes'"):
-            output = metadata_file.with_name("output.pkl")
-            output.write_bytes(output.read_bytes()[: output.stat().st_size // 2])
-            truncated += 1
+    run_paths = default_paths(load_settings(base)).with_overrides(raw=raw, out=out)
+    manifest = json.loads((out / "processed" / "manifest.json").read_text(encoding="utf-8"))
+    entries = token_cache_entries(run_paths.cache) + [
+        stage_cache_entry(run_paths, row["stage"], row["key"])
+        for row in manifest["stages"]
+        if row["stage"] in ("overview", "themes")
+    ]
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+        truncated += 1
     assert truncated >= 7  # five speeches' tokens and two stages
     run_to_end(raw, out, base)
     rerun = {name: path.read_bytes() for name, path in output_files(out).items()}

@@ -396,7 +396,10 @@ def cache_memory(folder: Path) -> SignedMemory:
     import shutil
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # a read-only output folder: every entry then says it could not be stored
     legacy = folder / "joblib"
     if legacy.is_dir() and not legacy.is_symlink():
         shutil.rmtree(legacy, ignore_errors=True)

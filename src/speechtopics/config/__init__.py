@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks import SettingsError, check_paths
-from .paths import Paths
+from .paths import Paths, PathsError, check_separate_folders
 from .sections import (
     SETTINGS_SECTIONS,
     AnalysisSettings,
@@ -49,12 +49,14 @@ __all__ = [
     "Grain",
     "PathSettings",
     "Paths",
+    "PathsError",
     "Settings",
     "SettingsError",
     "ThemeSettings",
     "TokenizeSettings",
     "TopicSettings",
     "as_settings",
+    "check_separate_folders",
     "default_paths",
     "load_settings",
     "notebook_paths",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..config import Paths, Settings, as_settings, default_paths
+from ..config import Paths, Settings, as_settings, check_separate_folders, default_paths
 from ..io import cache_memory, call_cached, json_sha256, source_hash
 from ..text.clean import CleanResult, clean_text, default_rules
 from ..text.lexicon import Theme, load_themes, load_word_list
@@ -157,6 +157,7 @@ def load(
     """
     settings = as_settings(settings)
     paths = default_paths(settings) if paths is None else paths
+    check_separate_folders(paths)
     themes = load_themes(paths.themes)
     cleaner = build_cleaner(paths, settings)
     read_cache = ReadCache(cache_memory(paths.cache), cleaner.cache_key) if not force else None

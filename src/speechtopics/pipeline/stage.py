@@ -182,11 +182,13 @@ class RunSummary:
     messages: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    produced_by: dict[str, str] = field(default_factory=dict)
 
-    def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
-        self.rows.append(
-            {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
-        )
+    def add(self, stage: str, status: str, seconds: float, detail: str = "", key: str = "") -> None:
+        row = {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
+        if key:
+            row["key"] = key  # the stage's cache key, recorded in the manifest
+        self.rows.append(row)
 
     def format(self) -> str:
         lines = ["stage       status      seconds  detail"]
