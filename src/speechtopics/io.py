@@ -163,6 +163,32 @@ def column_kinds(table: pd.DataFrame) -> dict[str, str]:
     return kinds
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells cannot run as spreadsheet formulas.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading ``'`` (OWASP's guidance against CSV injection), so
+    a title copied from a web page never becomes a formula in a workbook.
+    Number columns are left as they are. The CSV tables are data and keep
+    their cells as the speeches have them (the README says how to open them).
+    """
+    safe = table.copy()
+    for name in safe.columns:
+        column = safe[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        safe[name] = column.map(
+            lambda cell: (
+                f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+            )
+        )
+    return safe
+
+
 def read_table(path: Path, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read a CSV table written by :func:`table_csv_bytes` with the right dtypes.
 

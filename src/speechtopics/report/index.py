@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -128,11 +129,12 @@ def build_index_html(
         figure_names = sorted({f.rsplit(".", 1)[0] for f in output.files if f.endswith(".png")})
         for figure in figure_names:
             caption = caption_for(figure)
+            link = html.escape(quote(figure))  # a doc_id with '#', '?' or '%' stays a file name
             sections.append(
                 "<figure>"
-                f"<a href='{html.escape(figure)}.svg'><img src='{html.escape(figure)}.png' alt='{html.escape(figure)}'></a>"
+                f"<a href='{link}.svg'><img src='{link}.png' alt='{html.escape(figure)}'></a>"
                 f"<figcaption><b>{html.escape(figure)}</b>（{html.escape(stage)}）：{html.escape(caption)} "
-                f"<a href='{html.escape(figure)}.svg'>SVG</a> · <a href='{html.escape(figure)}.png'>PNG</a></figcaption>"
+                f"<a href='{link}.svg'>SVG</a> · <a href='{link}.png'>PNG</a></figcaption>"
                 "</figure>"
             )
     ldavis = [

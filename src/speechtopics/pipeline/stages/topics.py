@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from ...analysis.topics.analyse import analyse_topics
 from ...analysis.topics.describe import term_frequency, topic_word_frame
 from ...analysis.topics.ensemble import infer_doc_topic
@@ -28,6 +26,7 @@ from ...plots.topics import (
     plot_topic_words,
 )
 from ...report.ldavis import _name_and_label, ldavis_html
+from ..history import read_previous_table
 from ..stage import StageInputs, StageOutput
 
 #: Fitted models written beside the tables (read back by :func:`speechtopics.results`).
@@ -46,9 +45,11 @@ def prepare_topic_identity(upstream: Mapping[str, StageOutput], paths: Paths) ->
     results = models.data.get("results") if models is not None else None
     if results is None:
         return {"key": {}, "tables": {}}
-    previous_path = paths.processed / "topic_words.csv"
-    previous = pd.read_csv(previous_path) if previous_path.exists() else None
-    return topic_identity(results, previous)
+    previous, problem = read_previous_table(paths.processed / "topic_words.csv")
+    prepared = topic_identity(results, previous)
+    if problem:
+        prepared["messages"] = [f"{problem}; topics are numbered afresh"]
+    return prepared
 
 
 def topics_stage(inputs: StageInputs) -> StageOutput:
