@@ -59,13 +59,15 @@ def raw_with(tmp_path: Path, prefixes: str = "34", name: str = "raw") -> Path:
 
 
 def on_disk(out: Path) -> set[str]:
-    """Output files of a run folder, named as the manifest names them."""
+    """Output files of a run folder, named as the manifest names them (notebooks' figures left out)."""
     found = set()
     for root in ("processed", "figures", "interim/cleaned"):
         for path in (out / root).rglob("*"):
             if path.is_file() and not path.name.startswith("."):
                 found.add(path.relative_to(out).as_posix())
-    return found - {"processed/manifest.json"}
+    return {name for name in found if not name.startswith("figures/notebooks/")} - {
+        "processed/manifest.json"
+    }
 
 
 def manifest_of(out: Path) -> dict:
@@ -414,6 +416,9 @@ def test_outputs_a_run_no_longer_produces_are_removed(tmp_path, params):
     assert not (out / "processed" / "theme_rates_by_speech.csv").exists()
     assert any(message.startswith("removed ") for message in summary.messages)
     assert notebook_figure.exists()  # never listed by a manifest: never touched
+    previous = json.loads((out / "processed/previous/manifest.json").read_text(encoding="utf-8"))
+    assert previous["outputs"] == first["outputs"]  # previous/ holds the run before, whole
+    assert previous["finished"] != second["finished"]
     # --stage reruns one stage; the other stages' outputs stay, listed as before.
     run(no_themes, settings, stages=["cluster"], progress=False, echo=lambda _: None)
     third = assert_folder_equals_manifest(out)
@@ -464,7 +469,7 @@ def test_a_switch_killed_half_way_is_finished_by_the_next_reader(tmp_path, param
     assert (out / "processed" / PENDING_FILE).exists()
     # Half the staged files moved in, as a kill in the middle of the switch leaves them.
     journal = json.loads((out / "processed" / PENDING_FILE).read_text(encoding="utf-8"))
-    for source, target in journal["moves"][: len(journal["moves"]) // 2]:
+    for source, target, _name in journal["moves"][: len(journal["moves"]) // 2]:
         outputs_module._move_into_place(Path(source), Path(target))
     monkeypatch.setattr(outputs_module, "finish_switch", original)
     results = st.results(out)  # the reader finishes the switch before reading

@@ -182,14 +182,22 @@ def read_speech_bytes(data: bytes, suffix: str, file: str) -> SpeechFile:
     LoadError
         Binary, undecodable or broken content, or beyond a limit.
     """
-    if suffix in DOCX_SUFFIXES:
-        read = SpeechFile(read_docx(data, file), "docx", "docx", data)
-    elif suffix in HTML_SUFFIXES:
-        page = read_html(data, file)
-        read = SpeechFile(page.text, "html", page.encoding, data, page.notes)
-    else:
-        decoded = decode_bytes(data, file)
-        read = SpeechFile(decoded.text, "txt", decoded.encoding, data, decoded.notes)
+    try:
+        if suffix in DOCX_SUFFIXES:
+            read = SpeechFile(read_docx(data, file), "docx", "docx", data)
+        elif suffix in HTML_SUFFIXES:
+            page = read_html(data, file)
+            read = SpeechFile(page.text, "html", page.encoding, data, page.notes)
+        else:
+            decoded = decode_bytes(data, file)
+            read = SpeechFile(decoded.text, "txt", decoded.encoding, data, decoded.notes)
+    except LoadError:
+        raise
+    except Exception as exc:  # a reader's bug or an input no check foresaw: this file only
+        raise LoadError(
+            f"{file}: could not be read ({type(exc).__name__}: {exc}); "
+            "the other files still load — please report this file"
+        ) from exc
     check_line_lengths(read.text, file)
     check_character_runs(read.text, file)
     return read

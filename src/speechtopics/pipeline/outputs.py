@@ -169,7 +169,7 @@ class StagedRun:
             "manifest": manifest,
             "staging": str(self.staging),
             "moves": [
-                [str(path), str(output_root(self.paths, name))]
+                [str(path), str(output_root(self.paths, name)), name]
                 for name, path in self.staged.items()
             ],
             "remove": [str(output_root(self.paths, name)) for name in self.stale()],
@@ -179,7 +179,7 @@ class StagedRun:
 
     def discard(self) -> None:
         """Remove the staging folder (a run that failed before its switch)."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        _remove_staging(self.staging)
 
 
 def finish_switch(processed: Path) -> bool:
@@ -194,20 +194,28 @@ def finish_switch(processed: Path) -> bool:
     if not pending.exists():
         return False
     journal = json.loads(pending.read_text(encoding="utf-8"))
-    for source, target in journal["moves"]:
+    manifest = journal["manifest"]
+    for source, target, name in journal["moves"]:
         if Path(source).exists():
             _move_into_place(Path(source), Path(target))
+        elif not Path(target).is_file():  # the staged file is gone: say the output is missing
+            manifest["outputs"].pop(name, None)
+            manifest.setdefault("incomplete", []).append(name)
     for stale in journal["remove"]:
         Path(stale).unlink(missing_ok=True)
-    write_json(Path(processed) / MANIFEST_FILE, journal["manifest"])
+    write_json(Path(processed) / MANIFEST_FILE, manifest)
     pending.unlink()
-    staging = Path(journal["staging"])
+    _remove_staging(Path(journal["staging"]))
+    return True
+
+
+def _remove_staging(staging: Path) -> None:
+    """Remove a run's staging folder, and the folder of staging folders once it is empty."""
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.parent.rmdir()  # the staging folder, once no run uses it
+        staging.parent.rmdir()
     except OSError:
         pass
-    return True
 
 
 def clear_staging(paths: Paths) -> None:
