@@ -77,6 +77,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             _print(f"  duplicate {row['file']}  same text as {row['duplicate_of']}")
         for row in report["skipped"]:
             _print(f"  skipped   {row['file']}  {row['reason']}")
+        for row in report["ignored"]:
+            _print(f"  ignored   {row['file']}  {row['reason']}")
         for row in report["warnings"]:
             _print(f"  warning   {row['file']}  {row['message']}")
         overview = corpus_overview(corpus)
