@@ -350,7 +350,8 @@ def test_50_mb_file_through_the_command_line(tmp_path, capsys):
     with (tmp_path / "huge.txt").open("wb") as handle:
         handle.truncate(50 * 2**20)
     shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "good.txt")
-    assert main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--json"]) == 0
+    out = tmp_path.parent / f"{tmp_path.name}-out"  # never inside the folder of speeches
+    assert main(["ingest", "--raw", str(tmp_path), "--out", str(out), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [row["file"] for row in data["skipped"]] == ["huge.txt"]
     assert "52 MB is larger than the 20 MiB" in data["skipped"][0]["reason"]
@@ -776,12 +777,14 @@ def test_bad_lexicon_through_the_command_line(tmp_path, capsys):
     number = _replace_line(lexicon / "userdict.txt", "参谋助手 20000 n", "参谋助手 20000x n")
     params_file = tmp_path / "params.toml"
     params_file.write_text(f'[paths]\nlexicon = "{lexicon}"\n', encoding="utf-8")
-    shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "a.txt")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(next(RAW.glob("004_*.txt")), raw / "a.txt")
     code = main(
         [
             "ingest",
             "--raw",
-            str(tmp_path),
+            str(raw),
             "--out",
             str(tmp_path / "out"),
             "--params",
