@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +17,11 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 # The benchmarks' helpers (streams of large corpora) are tested too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+# The secret that signs cache entries: one for the test session (and the runs it
+# starts), never the user's own (~/.config/speechtopics).
+os.environ.setdefault(
+    "SPEECHTOPICS_SECRET_DIR", tempfile.mkdtemp(prefix="speechtopics-test-secret-")
+)
 
 from speechtopics.config import PROJECT_ROOT, default_paths, load_settings  # noqa: E402
 from speechtopics.config.paths import Paths  # noqa: E402

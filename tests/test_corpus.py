@@ -223,7 +223,8 @@ def test_ingest_json_is_one_object_scripts_can_rely_on(tmp_path, capsys):
     shutil.copy(next(RAW.glob("001_*.txt")), tmp_path / "one.txt")
     shutil.copy(next(RAW.glob("001_*.txt")), tmp_path / "copy.txt")
     (tmp_path / "bad.bin").write_bytes(b"\x00\x01")
-    code = main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--json"])
+    out = tmp_path.parent / f"{tmp_path.name}-out"  # never inside the folder of speeches
+    code = main(["ingest", "--raw", str(tmp_path), "--out", str(out), "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert set(data) >= {"loaded", "skipped", "duplicates"}
@@ -236,6 +237,7 @@ def test_ingest_json_is_one_object_scripts_can_rely_on(tmp_path, capsys):
 
 def test_ingest_exit_status_nonzero_only_when_nothing_loads(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
-    assert main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    out = str(tmp_path.parent / f"{tmp_path.name}-out")  # never inside the folder of speeches
+    assert main(["ingest", "--raw", str(tmp_path), "--out", out]) == 1
     shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "good.txt")
-    assert main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert main(["ingest", "--raw", str(tmp_path), "--out", out]) == 0

@@ -31,6 +31,7 @@ import pytest
 from speechtopics.cli import main
 from speechtopics.config import PROJECT_ROOT, default_paths, load_settings
 from speechtopics.corpus.load import load
+from speechtopics.pipeline.cache import stage_cache_entry
 from speechtopics.pipeline.run import run
 from speechtopics.pipeline.stages import STAGE_NAMES
 
@@ -302,12 +303,16 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
 
     # A corrupted cache entry (truncated) is recomputed, not trusted: same tables, byte for byte.
     truncated = 0
-    for metadata_file in sorted((out / "interim" / "cache").rglob("metadata.json")):
-        name = json.loads(metadata_file.read_text())["input_args"].get("name", "")
-        if "_tokenize_texts" in str(metadata_file) or name in ("'overview'", "'themes'"):
-            output = metadata_file.with_name("output.pkl")
-            output.write_bytes(output.read_bytes()[: output.stat().st_size // 2])
-            truncated += 1
+    run_paths = default_paths(load_settings(base)).with_overrides(raw=raw, out=out)
+    manifest = json.loads((out / "processed" / "manifest.json").read_text(encoding="utf-8"))
+    entries = token_cache_entries(run_paths.cache) + [
+        stage_cache_entry(run_paths, row["stage"], row["key"])
+        for row in manifest["stages"]
+        if row["stage"] in ("overview", "themes")
+    ]
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+        truncated += 1
     assert truncated >= 7  # five speeches' tokens and two stages
     run_to_end(raw, out, base)
     rerun = {name: path.read_bytes() for name, path in output_files(out).items()}
@@ -359,6 +364,11 @@ def test_killed_runs_leave_raw_and_previous_outputs_intact(tmp_path):
 # --------------------------------------------------------------------------- corrupted token cache
 
 
+def token_cache_entries(cache: Path) -> list[Path]:
+    """The token cache's entries (one per speech)."""
+    return sorted((cache / "speechtopics.corpus.load._tokenize_texts").rglob("*.pkl"))
+
+
 @pytest.mark.parametrize(
     "corrupt",
     [
@@ -376,14 +386,16 @@ def test_corrupted_token_cache_is_recomputed_not_trusted(tmp_path, paths, params
         figures=tmp_path / "figures",
     )
     first = load(local, params)
-    entries = sorted(local.cache.rglob("output.pkl"))
+    entries = token_cache_entries(local.cache)
     assert len(entries) == 5
     for entry in entries:
         entry.write_bytes(corrupt(entry.read_bytes()))
     second = load(local, params)
     assert second.tokens == first.tokens
+    assert second.stats["cache_entries_repaired"] == 5
+    assert len(second.cache_problems) == 5 and "rejected" in second.cache_problems[0]
     # The recomputed entries are sound again.
-    for entry in sorted(local.cache.rglob("output.pkl")):
+    for entry in token_cache_entries(local.cache):
         assert entry.stat().st_size > 1000
     third = load(local, params)
     assert third.tokens == first.tokens and third.stats["speeches_from_cache"] == 5

@@ -299,7 +299,7 @@ def test_bad_word_files_reported(tmp_path, name, data, words):
 
 
 def test_docx_that_unpacks_too_large_is_refused_before_parsing(tmp_path, monkeypatch):
-    import speechtopics.corpus.readers as corpus_module
+    import speechtopics.corpus.docx as corpus_module
 
     monkeypatch.setattr(corpus_module, "MAX_DOCX_UNPACKED_BYTES", 10_000)
     speeches, report = load_one(tmp_path, "bomb.docx", DOCX_004)
@@ -350,7 +350,8 @@ def test_50_mb_file_through_the_command_line(tmp_path, capsys):
     with (tmp_path / "huge.txt").open("wb") as handle:
         handle.truncate(50 * 2**20)
     shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "good.txt")
-    assert main(["ingest", "--raw", str(tmp_path), "--out", str(tmp_path / "out"), "--json"]) == 0
+    out = tmp_path.parent / f"{tmp_path.name}-out"  # never inside the folder of speeches
+    assert main(["ingest", "--raw", str(tmp_path), "--out", str(out), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [row["file"] for row in data["skipped"]] == ["huge.txt"]
     assert "52 MB is larger than the 20 MiB" in data["skipped"][0]["reason"]
@@ -394,13 +395,14 @@ def test_same_speech_from_two_sites_is_flagged_with_its_twin(tmp_path):
     assert "d_other_speech.txt" not in json.dumps(report.near_duplicates)
     # The site header is not taken for the title.
     assert speeches[1].title == "全区办公室主任会议上的讲话"
-    # The JSON report keeps its keys and adds the new list.
+    # The JSON report keeps its keys and adds the new lists at the end.
     assert list(report.to_json_dict()) == [
         "loaded",
         "skipped",
         "duplicates",
         "warnings",
         "near_duplicates",
+        "ignored",
     ]
 
 
@@ -775,12 +777,14 @@ def test_bad_lexicon_through_the_command_line(tmp_path, capsys):
     number = _replace_line(lexicon / "userdict.txt", "参谋助手 20000 n", "参谋助手 20000x n")
     params_file = tmp_path / "params.toml"
     params_file.write_text(f'[paths]\nlexicon = "{lexicon}"\n', encoding="utf-8")
-    shutil.copy(next(RAW.glob("004_*.txt")), tmp_path / "a.txt")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(next(RAW.glob("004_*.txt")), raw / "a.txt")
     code = main(
         [
             "ingest",
             "--raw",
-            str(tmp_path),
+            str(raw),
             "--out",
             str(tmp_path / "out"),
             "--params",

@@ -35,6 +35,7 @@ from .corpus.load import load as load_corpus
 from .corpus.model import Corpus
 from .io import read_table, read_workbook
 from .pipeline.manifest import MANIFEST_FILE
+from .pipeline.outputs import finish_switch_for_reader
 from .pipeline.run import run as run_pipeline
 from .pipeline.stage import RunSummary
 from .pipeline.stages.topics import THEME_TOPIC_MODEL_FILE, TOPIC_MODEL_FILE
@@ -115,6 +116,7 @@ class Results(Mapping[str, pd.DataFrame]):
     def __init__(self, processed: Path, figures: Path) -> None:
         self.processed = Path(processed)
         self.figures = Path(figures)
+        finish_switch_for_reader(self.processed)  # a run killed while switching its outputs in
         manifest_path = self.processed / MANIFEST_FILE
         if not manifest_path.exists():
             raise FileNotFoundError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from .corpus.load import build_cleaner, build_tokenizer, load
 from .corpus.readers import read_speech_file
 from .io import read_table
 from .pipeline.history import describe_changes
+from .pipeline.outputs import OutputError
 from .pipeline.run import run
 from .text.lexicon import LexiconError, load_themes
 
@@ -78,6 +80,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             _print(f"  duplicate {row['file']}  same text as {row['duplicate_of']}")
         for row in report["skipped"]:
             _print(f"  skipped   {row['file']}  {row['reason']}")
+        for row in report["ignored"]:
+            _print(f"  ignored   {row['file']}  {row['reason']}")
         for row in report["warnings"]:
             _print(f"  warning   {row['file']}  {row['message']}")
         overview = corpus_overview(corpus)
@@ -183,7 +187,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     if not terms:
         sys.stderr.write("speechtopics kwic: give TERM or --theme NAME\n")
         return EXIT_USAGE
-    window = args.window or settings.themes.kwic_window
+    window = settings.themes.kwic_window if args.window is None else args.window
     table = kwic(corpus.units, terms, window=window, doc_ids=[args.doc] if args.doc else None)
     if table.empty:
         _print("no occurrences")
@@ -463,11 +467,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (``speechtopics ingest | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except SettingsError as exc:
         sys.stderr.write(f"speechtopics {args.command}: the settings cannot be used:\n{exc}\n")
         return EXIT_USAGE
     except LexiconError as exc:
         sys.stderr.write(f"speechtopics {args.command}: {exc}\n")
+        return EXIT_NOTHING_DONE
+    except OutputError as exc:
+        sys.stderr.write(f"speechtopics {args.command}: {exc.strerror}\n")
         return EXIT_NOTHING_DONE
     except ValueError as exc:
         sys.stderr.write(f"speechtopics {args.command}: {exc}\n")

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import tempfile
-import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -164,6 +163,10 @@ def column_kinds(table: pd.DataFrame) -> dict[str, str]:
     return kinds
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def read_table(path: Path, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read a CSV table written by :func:`table_csv_bytes` with the right dtypes.
 
@@ -214,46 +217,241 @@ def _typed(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- cache
 
-
-def cache_memory(folder: Path):
-    """The ``joblib.Memory`` under ``folder`` (``data/interim/cache``)."""
-    from joblib import Memory
-
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return Memory(location=str(folder), verbose=0)
+#: First bytes of every cache entry (format version included).
+CACHE_ENTRY_MAGIC = b"speechtopics-cache-v1\n"
+_DIGEST_BYTES = 32
+#: Where the secret that signs cache entries is kept (overridden by this variable).
+SECRET_DIR_VARIABLE = "SPEECHTOPICS_SECRET_DIR"
 
 
-def call_cached(memorized, *args, force: bool = False) -> tuple[Any, str]:
-    """Call a ``joblib.Memory``-cached function and say where the result came from.
+def secret_folder() -> Path:
+    """Folder of the user's cache secret: ``$SPEECHTOPICS_SECRET_DIR``, else ``~/.config/speechtopics``."""
+    if os.environ.get(SECRET_DIR_VARIABLE):
+        return Path(os.environ[SECRET_DIR_VARIABLE])
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "speechtopics"
+
+
+@cache
+def _secret_at(folder: Path) -> tuple[bytes, str | None]:
+    path = folder / "cache-secret"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(handle, "w") as file:
+                file.write(os.urandom(32).hex())
+        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(secret) < 16:
+            raise ValueError("shorter than 16 bytes")
+        return secret, None
+    except (OSError, ValueError) as exc:
+        return os.urandom(32), (
+            f"the cache secret {path} could not be kept ({exc}); cache entries are "
+            "trusted only within this process"
+        )
+
+
+def cache_secret() -> tuple[bytes, str | None]:
+    """The user's secret that signs cache entries, and a problem when it could not be kept.
+
+    It lives outside every project (see :func:`secret_folder`), readable by
+    its owner only, so a cache folder copied, shared or planted from
+    elsewhere never verifies.
+    """
+    return _secret_at(secret_folder().resolve())
+
+
+class SignedCache:
+    """Results kept on disk by key, each entry signed and verified before it is read.
+
+    An entry is ``CACHE_ENTRY_MAGIC``, an HMAC-SHA256 (keyed with
+    :func:`cache_secret`) of its namespace, key and payload, then the
+    payload (a pickle). The signature is checked before anything is
+    unpickled, so an entry altered, truncated, copied from another machine
+    or planted by someone else is rejected and recomputed, never loaded.
+
+    Parameters
+    ----------
+    folder : Path
+        The cache folder (``data/interim/cache``).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.secret, self.secret_problem = cache_secret()
+
+    def entry_path(self, namespace: str, key: str) -> Path:
+        """File of an entry: ``folder/namespace/ab/abcdef….pkl``."""
+        return self.folder / namespace / key[:2] / f"{key}.pkl"
+
+    def _signature(self, namespace: str, key: str, payload: bytes) -> bytes:
+        import hmac
+
+        message = hmac.new(self.secret, digestmod="sha256")
+        message.update(f"{namespace}\n{key}\n".encode())
+        message.update(payload)
+        return message.digest()
+
+    def contains(self, namespace: str, key: str) -> bool:
+        """Whether an entry file exists (it may still fail its check when read)."""
+        return self.entry_path(namespace, key).is_file()
+
+    def load(self, namespace: str, key: str) -> tuple[str, Any, str]:
+        """``(status, value, problem)``: ``hit`` with the value, ``miss``, or ``rejected`` with why.
+
+        Never unpickles an entry whose signature does not verify.
+        """
+        import hmac
+        import pickle
+
+        path = self.entry_path(namespace, key)
+        if not path.exists() and not path.is_symlink():
+            return "miss", None, ""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return (
+                "rejected",
+                None,
+                f"could not be read ({type(exc).__name__}: {exc.strerror or exc})",
+            )
+        head = len(CACHE_ENTRY_MAGIC) + _DIGEST_BYTES
+        if not data.startswith(CACHE_ENTRY_MAGIC) or len(data) < head:
+            return "rejected", None, "not an entry written by this tool (damaged or foreign)"
+        signature, payload = data[len(CACHE_ENTRY_MAGIC) : head], data[head:]
+        if not hmac.compare_digest(signature, self._signature(namespace, key, payload)):
+            return (
+                "rejected",
+                None,
+                "its signature does not match (altered, truncated, or written by another user or machine)",
+            )
+        try:
+            return "hit", pickle.loads(payload), ""
+        except Exception as exc:  # signed by us, but unreadable by this version of a library
+            return "rejected", None, f"could not be read back ({type(exc).__name__}: {exc})"
+
+    def store(self, namespace: str, key: str, value: Any) -> str:
+        """Write an entry atomically; returns ``""`` or the problem that kept it from being stored."""
+        import pickle
+        import shutil
+
+        path = self.entry_path(namespace, key)
+        try:
+            payload = pickle.dumps(value, protocol=5)
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.exists():  # a folder (or anything else) where the entry belongs
+                shutil.rmtree(path)
+            signature = self._signature(namespace, key, payload)
+            write_bytes(path, CACHE_ENTRY_MAGIC + signature + payload)
+        except Exception as exc:
+            return f"could not be stored ({type(exc).__name__}: {exc})"
+        return ""
+
+
+class CachedFunction:
+    """A function whose results are kept in a :class:`SignedCache`, keyed by its arguments.
+
+    Arguments named in ``ignore`` are passed on but not part of the key
+    (the caller's key argument covers what they hold).
+    """
+
+    def __init__(self, store: SignedCache, function: Callable, ignore: tuple[str, ...] = ()):
+        import inspect
+
+        self.store = store
+        self.function = function
+        self.namespace = f"{function.__module__}.{function.__qualname__}"
+        self._names = list(inspect.signature(function).parameters)
+        self._ignore = set(ignore)
+        #: Why the last entry looked up was rejected or not stored (``""`` when fine).
+        self.problem = ""
+
+    def key(self, *args: Any) -> str:
+        """Key of a call: hash of the arguments not ignored."""
+        import joblib
+
+        kept = [
+            arg for name, arg in zip(self._names, args, strict=False) if name not in self._ignore
+        ]
+        return joblib.hash(kept)
+
+    def check_call_in_cache(self, *args: Any) -> bool:
+        return self.store.contains(self.namespace, self.key(*args))
+
+    def call(self, *args: Any) -> tuple[Any, str]:
+        """Compute and store; ``(output, problem storing it)``."""
+        output = self.function(*args)
+        return output, self.store.store(self.namespace, self.key(*args), output)
+
+    def __call__(self, *args: Any) -> Any:
+        return call_cached(self, *args)[0]
+
+
+class SignedMemory:
+    """The cache of a project folder: ``memory.cache(function, ignore=[...])`` as with joblib."""
+
+    def __init__(self, folder: Path) -> None:
+        self.store = SignedCache(folder)
+
+    def cache(self, function: Callable, ignore: list[str] | tuple[str, ...] = ()) -> CachedFunction:
+        return CachedFunction(self.store, function, tuple(ignore))
+
+
+def cache_memory(folder: Path) -> SignedMemory:
+    """The signed cache under ``folder`` (``data/interim/cache``).
+
+    Entries of the pickle cache of earlier versions (``joblib/``), which
+    were loaded unchecked, are removed.
+    """
+    import shutil
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # a read-only output folder: every entry then says it could not be stored
+    legacy = folder / "joblib"
+    if legacy.is_dir() and not legacy.is_symlink():
+        shutil.rmtree(legacy, ignore_errors=True)
+    return SignedMemory(folder)
+
+
+def call_cached(memorized: CachedFunction, *args: Any, force: bool = False) -> tuple[Any, str]:
+    """Call a cached function and say where the result came from.
 
     Returns
     -------
     (output, status)
-        ``status`` is ``reused`` (loaded from the cache), ``recomputed``
-        (not cached, or ``force``) or ``repaired`` (a cache entry that could
-        not be loaded — truncated or corrupted — was recomputed and replaced).
+        ``status`` is ``reused`` (a verified entry), ``recomputed`` (no entry,
+        or ``force``) or ``repaired`` (an entry failed its check — altered,
+        truncated, foreign or unreadable — and was recomputed and replaced;
+        ``memorized.problem`` says why).
     """
-    if force:
-        output, _ = memorized.call(*args)
-        return output, "recomputed"
-    in_cache = memorized.check_call_in_cache(*args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        output = memorized(*args)
-    for warning in caught:
-        if "Exception while loading results" not in str(warning.message):
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-    if any("Exception while loading results" in str(w.message) for w in caught):
-        return output, "repaired"
-    return output, "reused" if in_cache else "recomputed"
+    memorized.problem = ""
+    key = memorized.key(*args)
+    status = "recomputed"
+    if not force:
+        found, output, problem = memorized.store.load(memorized.namespace, key)
+        if found == "hit":
+            return output, "reused"
+        if found == "rejected":
+            status = "repaired"
+            memorized.problem = f"cache entry {memorized.store.entry_path(memorized.namespace, key)} rejected: {problem}; recomputed"
+    output, stored = memorized.call(*args)
+    if stored:
+        memorized.problem = "; ".join(
+            filter(None, [memorized.problem, f"result not cached: {stored}"])
+        )
+    return output, status
 
 
 # --------------------------------------------------------------------------- Excel
 
-#: Characters that make a spreadsheet read a cell as a formula (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Fixed timestamp of the workbook's parts, so the same tables give the same bytes.
 _WORKBOOK_TIME = (2000, 1, 1, 0, 0, 0)
 

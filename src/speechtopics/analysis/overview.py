@@ -46,6 +46,17 @@ def load_report_table(report: LoadReport) -> pd.DataFrame:
                 "reason": row["reason"],
             }
         )
+    for row in report.ignored:
+        rows.append(
+            {
+                "file": row["file"],
+                "status": "ignored",
+                "doc_id": "",
+                "format": "",
+                "encoding": "",
+                "reason": row["reason"],
+            }
+        )
     for row in report.warnings:
         rows.append(
             {

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .checks import SettingsError
-from .paths import Paths
+from .checks import SettingsError, check_paths
+from .paths import Paths, PathsError, check_separate_folders
 from .sections import (
     SETTINGS_SECTIONS,
     AnalysisSettings,
@@ -54,6 +54,7 @@ __all__ = [
     "Grain",
     "PathSettings",
     "Paths",
+    "PathsError",
     "Settings",
     "SettingsError",
     "SuggestSettings",
@@ -61,6 +62,7 @@ __all__ = [
     "TokenizeSettings",
     "TopicSettings",
     "as_settings",
+    "check_separate_folders",
     "default_paths",
     "load_settings",
     "notebook_paths",
@@ -86,6 +88,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError([f"{path}: not valid TOML ({exc}); fix the line it names"]) from None
 
 
+def _updated(settings: Settings, changes: dict[str, Any], source: str) -> Settings:
+    """``settings.updated`` plus the check that the paths it sets exist."""
+    settings = settings.updated(changes, source)
+    problems = check_paths(settings, changes, source, PROJECT_ROOT)
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read and check the settings of a run.
 
@@ -106,9 +117,9 @@ def load_settings(path: Path | None = None) -> Settings:
     """
     settings = Settings()
     if PARAMS_FILE.exists():
-        settings = settings.updated(_read_toml(PARAMS_FILE), PARAMS_FILE.name)
+        settings = _updated(settings, _read_toml(PARAMS_FILE), PARAMS_FILE.name)
     if path is not None and Path(path).resolve() != PARAMS_FILE:
-        settings = settings.updated(_read_toml(Path(path)), str(path))
+        settings = _updated(settings, _read_toml(Path(path)), str(path))
     return settings
 
 
@@ -118,7 +129,7 @@ def as_settings(settings: Settings | Mapping[str, Any] | None) -> Settings:
         return load_settings()
     if isinstance(settings, Settings):
         return settings
-    return load_settings().updated(copy.deepcopy(dict(settings)), "parameters")
+    return _updated(load_settings(), copy.deepcopy(dict(settings)), "parameters")
 
 
 def default_paths(settings: Settings | None = None) -> Paths:

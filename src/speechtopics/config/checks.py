@@ -8,6 +8,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, Literal
 
 
@@ -169,4 +170,37 @@ def check_values(settings: Any, source: str) -> list[str]:
     alpha = settings.topics.alpha
     if not isinstance(alpha, str) and alpha <= 0:
         problems.append(f"{source} [topics] alpha = {alpha!r}: a number must be greater than 0")
+    return problems
+
+
+#: ``[paths]`` keys that must name something that exists: key -> (kind, what it should hold).
+EXISTING_PATHS = {
+    "raw": ("folder", "the speeches (.txt, .docx, .html)"),
+    "lexicon": ("folder", "userdict.txt, stopwords.txt, themes.toml, noise.txt, synonyms.txt"),
+    "metadata": ("file", "one row per speech (doc_id,file,title,level,…)"),
+}
+
+
+def check_paths(settings: Any, changes: Mapping[str, Any], source: str, root: Path) -> list[str]:
+    """Problems with the ``[paths]`` that ``changes`` set: each must exist (relative to ``root``)."""
+    problems = []
+    given = changes.get("paths") or {}
+    for key, (kind, holds) in EXISTING_PATHS.items():
+        if key not in given:
+            continue
+        value = getattr(settings.paths, key)
+        path = (root / value).resolve()
+        exists = path.is_dir() if kind == "folder" else path.is_file()
+        if not exists:
+            found = (
+                "is a file"
+                if path.is_file()
+                else "is a folder"
+                if path.is_dir()
+                else "does not exist"
+            )
+            problems.append(
+                f"{source} [paths] {key} = {value!r}: no such {kind} ({path} {found}); "
+                f"give the {kind} of {holds}"
+            )
     return problems

@@ -97,3 +97,29 @@ class Paths:
                 figures=out / "figures",
             )
         return paths
+
+
+class PathsError(ValueError):
+    """Folders that cannot be used together (outputs inside the folder of speeches)."""
+
+
+def check_separate_folders(paths: Paths) -> None:
+    """Refuse output folders that are the folder of speeches or inside it.
+
+    The tool never writes into the speeches' folder; outputs there would
+    also be loaded as speeches by the next run.
+
+    Raises
+    ------
+    PathsError
+        Naming the output folder and the folder of speeches.
+    """
+    raw = Path(paths.raw).resolve()
+    for name in ("interim", "processed", "figures"):
+        folder = Path(getattr(paths, name)).resolve()
+        if folder == raw or folder.is_relative_to(raw):
+            raise PathsError(
+                f"the output folder {folder} ({name}) is inside the folder of speeches {raw}; "
+                "outputs must go elsewhere (choose another --out), since the folder of "
+                "speeches is only ever read"
+            )

@@ -460,7 +460,15 @@ class Settings:
         problems = check_values(settings, source)
         if problems:
             raise SettingsError(problems)
+        sources = dict(getattr(self, "_sources", {}))
+        for section, values in changes.items():
+            sources.update({(section, key): source for key in values})
+        object.__setattr__(settings, "_sources", sources)  # not a field: equality ignores it
         return settings
+
+    def source_of(self, section: str, key: str) -> str:
+        """Where ``[section] key`` was set (a file name or ``parameters``); ``defaults`` when nowhere."""
+        return getattr(self, "_sources", {}).get((section, key), "defaults")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Nested plain data (tuples as lists), as in the TOML file and the manifest."""

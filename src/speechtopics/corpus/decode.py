@@ -310,6 +310,15 @@ def decode_bytes(data: bytes, file: str = "<bytes>") -> DecodedText:
                 f"{_format_lines(bad)}, which {'decodes' if len(bad) == 1 else 'decode'} to garbage; "
                 "re-save the whole file as UTF-8"
             )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # Text with binary data after the part looked at above (a damaged download,
+        # a padded file): say so rather than blame the encoding.
+        line = data.count(b"\n", 0, nul) + 1
+        raise LoadError(
+            f"{file}: binary data (NUL bytes) from line {line} (byte {nul:,}) on; "
+            "the file is damaged or not text: copy the speech again or remove the file"
+        )
     diagnosis = _mixed_encoding_diagnosis(data)
     if diagnosis is not None:
         raise LoadError(f"{file}: {diagnosis}")

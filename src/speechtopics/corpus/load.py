@@ -10,29 +10,48 @@ the tokenizer's code re-tokenizes, and nothing else does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from ..config import Paths, Settings, as_settings, default_paths
-from ..io import cache_memory, call_cached, source_hash
+from ..config import Paths, Settings, as_settings, check_separate_folders, default_paths
+from ..io import cache_memory, call_cached, json_sha256, source_hash
 from ..progress import track
 from ..text.clean import CleanResult, clean_text, default_rules
 from ..text.lexicon import Theme, load_themes, load_word_list
 from ..text.segment import Unit, segment_speech
 from ..text.tokenize import Tokenizer
-from .files import load_corpus
+from .files import ReadCache, load_corpus
 from .model import Corpus
 
 #: Source folders whose code decides the tokens (see :func:`token_cache_key`).
 TOKEN_CODE = ("config", "io.py", "text")
 
 
-def build_cleaner(paths: Paths, settings: Settings) -> Callable[[str], CleanResult]:
+class Cleaner:
+    """The cleaning function of a run (``str -> CleanResult``) and the key of what it depends on.
+
+    Parameters
+    ----------
+    watermarks : list of str
+        The noise list (``noise.txt``).
+    traditional_to_simplified : bool
+        The ``[clean]`` setting.
+    """
+
+    def __init__(self, watermarks: list[str], traditional_to_simplified: bool) -> None:
+        self.rules = default_rules(
+            watermarks=watermarks, traditional_to_simplified_enabled=traditional_to_simplified
+        )
+        self.cache_key = json_sha256(
+            {"watermarks": watermarks, "traditional_to_simplified": traditional_to_simplified}
+        )
+
+    def __call__(self, text: str) -> CleanResult:
+        return clean_text(text, self.rules)
+
+
+def build_cleaner(paths: Paths, settings: Settings) -> Cleaner:
     """The cleaning function for a run: default rules with the noise list from the lexicon."""
-    rules = default_rules(
-        watermarks=load_word_list(paths.noise),
-        traditional_to_simplified_enabled=settings.clean.traditional_to_simplified,
-    )
-    return lambda text: clean_text(text, rules)
+    return Cleaner(load_word_list(paths.noise), settings.clean.traditional_to_simplified)
 
 
 def build_tokenizer(paths: Paths, settings: Settings, themes: Sequence[Theme] = ()) -> Tokenizer:
@@ -55,9 +74,19 @@ def _tokenize_texts(texts: list[str], cache_key: str, tokenizer: Tokenizer) -> l
 
 
 def tokenize_units(
-    units: Sequence[Unit], tokenizer: Tokenizer, paths: Paths, progress: bool, force: bool
+    units: Sequence[Unit],
+    tokenizer: Tokenizer,
+    paths: Paths,
+    progress: bool,
+    force: bool,
+    problems: list[str] | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, int]]:
     """Token lists of every unit, one cache entry per speech.
+
+    Parameters
+    ----------
+    problems : list of str, optional
+        Receives a line for each cache entry rejected (and recomputed) or not stored.
 
     Returns
     -------
@@ -80,9 +109,26 @@ def tokenize_units(
         stats["speeches_from_cache" if status == "reused" else "speeches_tokenized"] += 1
         if status == "repaired":
             stats["cache_entries_repaired"] = stats.get("cache_entries_repaired", 0) + 1
+        if cached.problem and problems is not None:
+            problems.append(f"tokens of {doc_units[0].doc_id}: {cached.problem}")
         for unit, unit_tokens in zip(doc_units, doc_tokens, strict=True):
             tokens[unit.unit_id] = unit_tokens
     return tokens, stats
+
+
+#: Why a speech without tokens is left out of the analyses that need them.
+NO_TOKENS_MESSAGE = (
+    "no tokens after filtering (every word is a stopword, a number, too short or not "
+    "Chinese); kept in the overview, left out of keywords, themes, topics and clusters"
+)
+
+
+def flag_speeches_without_tokens(corpus: Corpus) -> None:
+    """Add a load-report warning for every speech that has no token."""
+    files = {speech.doc_id: speech.file for speech in corpus.speeches}
+    for doc_id, count in corpus.token_counts().items():
+        if count == 0:
+            corpus.report.warnings.append({"file": files[doc_id], "message": NO_TOKENS_MESSAGE})
 
 
 def load(
@@ -110,16 +156,22 @@ def load(
     """
     settings = as_settings(settings)
     paths = default_paths(settings) if paths is None else paths
+    check_separate_folders(paths)
     themes = load_themes(paths.themes)
+    cleaner = build_cleaner(paths, settings)
+    read_cache = ReadCache(cache_memory(paths.cache), cleaner.cache_key) if not force else None
     speeches, report = load_corpus(
-        paths.raw, paths.metadata, build_cleaner(paths, settings), progress=progress
+        paths.raw, paths.metadata, cleaner, progress=progress, cache=read_cache
     )
     units: list[Unit] = []
     for speech in speeches:
         units.extend(segment_speech(speech.doc_id, speech.text))
     tokenizer = build_tokenizer(paths, settings, themes)
-    tokens, stats = tokenize_units(units, tokenizer, paths, progress, force)
-    return Corpus(
+    problems = read_cache.problems if read_cache is not None else []
+    tokens, stats = tokenize_units(units, tokenizer, paths, progress, force, problems)
+    if read_cache is not None:
+        stats.update(read_cache.stats)
+    corpus = Corpus(
         speeches=speeches,
         report=report,
         units=units,
@@ -127,4 +179,7 @@ def load(
         tokenizer=tokenizer,
         themes=themes,
         stats=stats,
+        cache_problems=problems,
     )
+    flag_speeches_without_tokens(corpus)
+    return corpus

@@ -6,7 +6,7 @@ builds a :class:`Corpus`; the analyses read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -79,6 +79,10 @@ class LoadReport:
         ``{"file", "near_duplicate_of", "containment"}`` for loaded speeches
         that share most of their text with an earlier one (both stay loaded;
         each pair is also in ``warnings``).
+    ignored : list of dict
+        ``{"file", "reason"}`` for entries of the folder that are not
+        speeches (hidden files, the metadata table, placeholders), so that
+        every file under the folder has a row.
     """
 
     loaded: list[dict[str, Any]] = field(default_factory=list)
@@ -86,6 +90,7 @@ class LoadReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     near_duplicates: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[dict[str, str]] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report as plain data (the ``ingest --json`` object)."""
@@ -95,6 +100,7 @@ class LoadReport:
             "duplicates": self.duplicates,
             "warnings": self.warnings,
             "near_duplicates": self.near_duplicates,
+            "ignored": self.ignored,
         }
 
 
@@ -118,6 +124,8 @@ class Corpus:
         Themes from ``themes.toml``.
     stats : dict
         Counts of speeches tokenized and reused from the cache.
+    cache_problems : list of str
+        Cache entries that failed their check (and were recomputed) or could not be stored.
     """
 
     speeches: list[Speech]
@@ -127,10 +135,37 @@ class Corpus:
     tokenizer: Tokenizer
     themes: list[Theme]
     stats: dict[str, int] = field(default_factory=dict)
+    cache_problems: list[str] = field(default_factory=list)
 
     @property
     def doc_ids(self) -> list[str]:
         return [speech.doc_id for speech in self.speeches]
+
+    def token_counts(self) -> dict[str, int]:
+        """``doc_id -> tokens`` of every speech (paragraph units, titles included)."""
+        counts = dict.fromkeys(self.doc_ids, 0)
+        for unit in self.units:
+            counts[unit.doc_id] = counts.get(unit.doc_id, 0) + len(
+                self.tokens.get(unit.unit_id, [])
+            )
+        return counts
+
+    def with_tokens(self) -> Corpus:
+        """The corpus without the speeches that have no token (for the analyses that need tokens).
+
+        Returns ``self`` when every speech has tokens; the load report
+        (which says which speeches were left out and why) is shared.
+        """
+        empty = {doc_id for doc_id, count in self.token_counts().items() if count == 0}
+        if not empty:
+            return self
+        units = [unit for unit in self.units if unit.doc_id not in empty]
+        return replace(
+            self,
+            speeches=[speech for speech in self.speeches if speech.doc_id not in empty],
+            units=units,
+            tokens={unit.unit_id: self.tokens.get(unit.unit_id, []) for unit in units},
+        )
 
     def speech_titles(self) -> dict[str, str]:
         """``doc_id -> title`` of every speech (``""`` when a speech has none), for labels."""

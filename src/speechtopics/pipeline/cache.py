@@ -5,8 +5,10 @@ A stage's key hashes everything that can change its output: the corpus
 lexicon files it declared, the keys of the stages it takes output from, the
 versions of the libraries that compute it, and the source of the whole
 installed package (the simplest honest rule: any edit to any module makes
-every stage recompute). Results are kept by ``joblib.Memory`` under
-``data/interim/cache``; a corrupted entry is detected on load and recomputed.
+every stage recompute). Results are kept in the signed cache under
+``data/interim/cache`` (:class:`speechtopics.io.SignedCache`): an entry that
+is corrupted, altered or foreign fails its check and is recomputed, never
+loaded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..config import VERSION, Paths, Settings
@@ -88,3 +91,11 @@ def stage_key(
 def compute_stage(name: str, key: str, stage: Stage, inputs: Any) -> StageOutput:
     """Run one stage (cached by ``name`` and ``key`` only), its figures rendered."""
     return stage.function(inputs).render_figures()
+
+
+def stage_cache_entry(paths: Paths, name: str, key: str) -> Path:
+    """The cache file of a stage's result (``key`` as recorded in the manifest's ``stages``)."""
+    from ..io import cache_memory
+
+    cached = cache_memory(paths.cache).cache(compute_stage, ignore=["stage", "inputs"])
+    return cached.store.entry_path(cached.namespace, cached.key(name, key, None, None))

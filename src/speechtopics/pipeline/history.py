@@ -1,7 +1,7 @@
 """Comparing a run with the previous one.
 
-Before a run writes anything, the previous run's manifest and key tables
-are copied to ``data/processed/previous/``. ``speechtopics diff`` compares
+When a run switches its outputs in, the previous run's manifest and key
+tables go to ``data/processed/previous/``. ``speechtopics diff`` compares
 them with the current ones: speeches added, removed or changed, parameters
 changed, theme rates that moved most, topics new, vanished or shifted.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import Paths
-from ..io import write_bytes
 
 #: Tables kept from the previous run for comparison.
 SNAPSHOT_TABLES = (
@@ -26,25 +25,48 @@ SNAPSHOT_TABLES = (
 PREVIOUS_DIR = "previous"
 
 
-def snapshot_previous_run(paths: Paths) -> bool:
-    """Copy the last run's manifest and key tables to ``processed/previous/``.
+def previous_snapshot(paths: Paths) -> dict[str, bytes]:
+    """The last run's manifest and key tables, as outputs under ``processed/previous/``.
+
+    The run stages them with its own outputs, so ``previous/`` changes only
+    when a run completes (a failed or killed run leaves it as it was).
 
     Returns
     -------
-    bool
-        False when there was no previous run.
+    dict
+        ``"processed/previous/<file>" -> bytes``; empty when there was no previous run.
     """
-    manifest = paths.processed / "manifest.json"
-    if not manifest.exists():
-        return False
-    target = paths.processed / PREVIOUS_DIR
+    if not (paths.processed / "manifest.json").is_file():
+        return {}
+    snapshot = {}
     for name in ("manifest.json", *SNAPSHOT_TABLES):
         source = paths.processed / name
-        if source.exists():
-            write_bytes(target / name, source.read_bytes())
-        elif (target / name).exists():
-            (target / name).unlink()
-    return True
+        if source.is_file():
+            snapshot[f"processed/{PREVIOUS_DIR}/{name}"] = source.read_bytes()
+    return snapshot
+
+
+def read_previous_table(path: Path) -> tuple[pd.DataFrame | None, str]:
+    """A table of an earlier run, in whatever encoding a spreadsheet re-saved it.
+
+    Returns
+    -------
+    (table, problem)
+        ``(None, "")`` when the file does not exist; ``(None, why)`` when it
+        cannot be read (the problem names the file).
+    """
+    import io
+
+    from ..corpus.decode import LoadError, decode_bytes
+
+    path = Path(path)
+    if not path.is_file():
+        return None, ""
+    try:
+        text = decode_bytes(path.read_bytes(), path.name).text
+        return pd.read_csv(io.StringIO(text), dtype={"doc_id": str}), ""
+    except (LoadError, OSError, ValueError, pd.errors.ParserError) as exc:
+        return None, f"{path} could not be read ({exc}); it was left out"
 
 
 def _read_json(path: Path) -> dict:
@@ -55,9 +77,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_table(path: Path) -> pd.DataFrame | None:
-    if not path.exists():
-        return None
-    return pd.read_csv(path, dtype={"doc_id": str})
+    return read_previous_table(path)[0]
 
 
 def theme_rate_changes(
@@ -99,6 +119,9 @@ def settings_changes(before: dict, after: dict) -> list[str]:
 
 def describe_changes(paths: Paths) -> str:
     """What changed between the previous run and the last one, as text."""
+    from .outputs import finish_switch_for_reader
+
+    finish_switch_for_reader(paths.processed)
     previous_dir = paths.processed / PREVIOUS_DIR
     current = _read_json(paths.processed / "manifest.json")
     previous = _read_json(previous_dir / "manifest.json")

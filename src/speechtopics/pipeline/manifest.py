@@ -25,11 +25,15 @@ MANIFEST_FILE = "manifest.json"
 LEXICON_FILES = ("userdict", "stopwords", "themes", "noise", "synonyms", "formulations")
 
 
-def write_manifest(
+def build_manifest(
     paths: Paths, settings: Settings, corpus: Corpus, summary: RunSummary, started: datetime
-) -> None:
-    """Write ``manifest.json`` for a finished run."""
-    manifest = {
+) -> dict:
+    """The manifest of a finished run: what it read, with what, and every output it holds.
+
+    ``outputs`` lists every file of the run with its sha256 (the folder holds
+    exactly these); ``produced_by`` names the stage each came from.
+    """
+    return {
         "speechtopics_version": VERSION,
         "python": platform.python_version(),
         "platform": sys.platform,
@@ -45,10 +49,19 @@ def write_manifest(
         "lexicon": {name: file_sha256(getattr(paths, name)) for name in LEXICON_FILES},
         "stages": summary.rows,
         "outputs": dict(sorted(summary.outputs.items())),
+        "produced_by": dict(sorted(summary.produced_by.items())),
         "tables": dict(sorted(summary.tables.items())),
         "prepared": dict(sorted(summary.prepared.items())),
     }
-    write_json(paths.processed / MANIFEST_FILE, manifest)
+
+
+def write_manifest(
+    paths: Paths, settings: Settings, corpus: Corpus, summary: RunSummary, started: datetime
+) -> None:
+    """Write ``manifest.json`` for a finished run (outside the staged switch; see :mod:`.outputs`)."""
+    write_json(
+        paths.processed / MANIFEST_FILE, build_manifest(paths, settings, corpus, summary, started)
+    )
 
 
 def read_manifest(paths: Paths) -> dict:

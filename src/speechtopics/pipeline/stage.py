@@ -193,6 +193,10 @@ class Stage:
         ``inputs.prepared``; ``data`` (not in the key: the key must name what
         it holds) as ``inputs.prepared_data``. The topic stages use it to
         start from and match the previous run's topics.
+    needs_tokens : bool
+        The stage sees only the speeches that have tokens (a speech whose
+        every word was filtered out is left out, with a warning in the load
+        report); ``False`` for stages that describe every loaded speech.
     """
 
     name: str
@@ -201,6 +205,7 @@ class Stage:
     depends: tuple[str, ...] = ()
     lexicon: tuple[str, ...] = ()
     prepare: Callable[[PrepareContext], dict[str, Any]] | None = None
+    needs_tokens: bool = True
 
     def settings_view(self, settings: Settings) -> SettingsView:
         """The declared settings sections of ``settings``."""
@@ -217,7 +222,7 @@ class Stage:
     ) -> StageInputs:
         """The inputs this stage is allowed to see."""
         return StageInputs(
-            corpus=corpus,
+            corpus=corpus.with_tokens() if self.needs_tokens else corpus,
             settings=self.settings_view(settings),
             upstream={name: upstream[name] for name in self.depends if name in upstream},
             lexicon=LexiconFiles(paths, self.lexicon, self.name),
@@ -241,11 +246,13 @@ class RunSummary:
     prepared: dict[str, Any] = field(default_factory=dict)
     look_first: str = ""
     thin: list[str] = field(default_factory=list)
+    produced_by: dict[str, str] = field(default_factory=dict)
 
-    def add(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
-        self.rows.append(
-            {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
-        )
+    def add(self, stage: str, status: str, seconds: float, detail: str = "", key: str = "") -> None:
+        row = {"stage": stage, "status": status, "seconds": round(seconds, 2), "detail": detail}
+        if key:
+            row["key"] = key  # the stage's cache key, recorded in the manifest
+        self.rows.append(row)
 
     @property
     def recomputed(self) -> list[str]:

@@ -22,6 +22,7 @@ import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -312,21 +313,25 @@ def _matching(run: RunOutputs, patterns: tuple[str, ...]) -> list[str]:
 
 
 def figure_html(name: str, number: int, run: RunOutputs) -> str:
-    """A figure: the PNG (linking to the vector file), its caption, notes and downloads."""
+    """A figure: the PNG (linking to the vector file), its caption, notes and downloads.
+
+    Links quote the file name, so a doc_id with ``#``, ``?`` or ``%`` stays a file name.
+    """
     formats = run.figures.get(name, [])
     vector = "svg" if "svg" in formats else ("pdf" if "pdf" in formats else "png")
+    link = html.escape(quote(name))
     notes = "".join(
         f"<span class='note'>{html.escape(n)}。</span>" for n in run.notes.get(name, [])
     )
     files = " · ".join(
-        f"<a href='{html.escape(name)}.{fmt}'>{fmt.upper()}</a>"
+        f"<a href='{link}.{fmt}'>{fmt.upper()}</a>"
         for fmt in ("pdf", "svg", "png")
         if fmt in formats
     )
-    image = f"{html.escape(name)}.png" if "png" in formats else f"{html.escape(name)}.{vector}"
+    image = f"{link}.png" if "png" in formats else f"{link}.{vector}"
     return (
         f"<figure id='fig-{html.escape(name)}' data-figure='{html.escape(name)}'>"
-        f"<a href='{html.escape(name)}.{vector}'><img src='{image}' alt='{html.escape(caption_for(name))}'></a>"
+        f"<a href='{link}.{vector}'><img src='{image}' alt='{html.escape(caption_for(name))}'></a>"
         f"<figcaption><b>图 {number}</b> {html.escape(caption_for(name))}{notes}"
         f"<span class='files'>{files} · <code>{html.escape(name)}</code></span></figcaption>"
         "</figure>"

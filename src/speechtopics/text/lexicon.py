@@ -47,6 +47,9 @@ class Theme:
 
 #: Lexicon files larger than this are refused (the project's are a few kB).
 MAX_LEXICON_BYTES = 50 * 1024 * 1024
+#: Largest user-dictionary frequency: jieba's own largest is under a million and
+#: the segmenters add frequencies up in 64-bit integers, so a larger one is a typo.
+MAX_USERDICT_FREQ = 10**12
 
 
 def _decode_utf8(path: Path, data: bytes) -> str:
@@ -137,6 +140,11 @@ def load_userdict(path: Path) -> list[UserDictEntry]:
             if freq <= 0:
                 raise LexiconError(
                     f"{path}, line {number}: frequency must be a positive whole number"
+                )
+            if freq > MAX_USERDICT_FREQ:
+                raise LexiconError(
+                    f"{path}, line {number}: frequency {freq} is larger than {MAX_USERDICT_FREQ:,}; "
+                    "jieba's own frequencies stay below 1,000,000 (e.g. 参谋助手 20000 n)"
                 )
         if rest:
             candidate = rest.pop(0)

@@ -28,7 +28,7 @@ from .topics import (
 )
 
 STAGES: tuple[Stage, ...] = (
-    Stage("overview", overview_stage, settings=("figures",)),
+    Stage("overview", overview_stage, settings=("figures",), needs_tokens=False),
     Stage("features", features_stage, settings=("analysis", "features", "figures")),
     Stage(
         "themes",
@@ -63,6 +63,7 @@ STAGES: tuple[Stage, ...] = (
         report_stage,
         settings=SETTINGS_SECTIONS,
         depends=("overview", "features", "themes", "topics", "cluster", "compare", "suggest"),
+        needs_tokens=False,
     ),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)

@@ -14,8 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ...analysis.topics.analyse import TopicResults, analyse_topics
 from ...analysis.topics.describe import term_frequency, topic_word_frame
 from ...analysis.topics.ensemble import infer_doc_topic
@@ -34,6 +32,7 @@ from ...plots.topics import (
 )
 from ...report.ldavis import _name_and_label, ldavis_html
 from ...text.lexicon import load_topic_labels
+from ..history import read_previous_table
 from ..stage import PrepareContext, StageInputs, StageOutput
 
 #: Fitted models written beside the tables (read back by :func:`speechtopics.results`).
@@ -68,7 +67,9 @@ def _read_warm_start(processed: Path, changed: int, total: int) -> tuple[dict, W
     model_bytes = model_path.read_bytes()
     theme_path = processed / THEME_TOPIC_MODEL_FILE
     theme_bytes = theme_path.read_bytes() if theme_path.exists() else None
-    sweep = {name: pd.read_csv(path) for name, path in tables.items()}
+    sweep = {name: read_previous_table(path)[0] for name, path in tables.items()}
+    if any(table is None for table in sweep.values()):
+        return None  # a table no encoding reads: the K search starts afresh
     key = {
         "warm_from": sha256_hex(model_bytes),
         "theme_from": sha256_hex(theme_bytes) if theme_bytes else None,
@@ -126,9 +127,11 @@ def prepare_topic_identity(context: PrepareContext) -> dict[str, Any]:
     results = models.data.get("results") if models is not None else None
     if results is None:
         return {"key": {}, "tables": {}}
-    previous_path = context.paths.processed / "topic_words.csv"
-    previous = pd.read_csv(previous_path) if previous_path.exists() else None
-    return topic_identity(results, previous, load_topic_labels(context.paths.topic_labels))
+    previous, problem = read_previous_table(context.paths.processed / "topic_words.csv")
+    prepared = topic_identity(results, previous, load_topic_labels(context.paths.topic_labels))
+    if problem:
+        prepared["messages"] = [f"{problem}; topics are numbered afresh"]
+    return prepared
 
 
 def _named_results(inputs: StageInputs) -> tuple[TopicResults, dict[str, str]]:
