@@ -48,6 +48,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -471,7 +472,11 @@ def _bench_corpus(name: str) -> Path:
     """A corpus of ``benchmarks/build_corpora.py`` (built first when missing)."""
     if not (CORPORA_DIR / name).exists():
         _progress("building the bench corpora (benchmarks/build_corpora.py)")
-        run_child([_script("build_corpora.py"), "--out", str(CORPORA_DIR)])
+        subprocess.run(
+            [sys.executable, _script("build_corpora.py"), "--out", str(CORPORA_DIR)],
+            check=True,
+            cwd=PROJECT_ROOT,
+        )
     return CORPORA_DIR / name
 
 

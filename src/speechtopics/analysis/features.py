@@ -288,23 +288,7 @@ def keyness(
     terms = sorted(set(target_counts) | set(reference_counts))
     n_target = np.array([target_counts.get(term, 0) for term in terms], dtype=np.int64)
     n_reference = np.array([reference_counts.get(term, 0) for term in terms], dtype=np.int64)
-    total_target = int(sum(target_counts.values()))
-    total_reference = int(sum(reference_counts.values()))
-    table = pd.DataFrame(
-        {
-            "term": terms,
-            "n_target": n_target,
-            "n_reference": n_reference,
-            "total_target": total_target,
-            "total_reference": total_reference,
-            "rate_target_per_1k": 1000.0 * n_target / max(total_target, 1),
-            "rate_reference_per_1k": 1000.0 * n_reference / max(total_reference, 1),
-        }
-    )
-    statistics = keyness_statistics(
-        n_target, n_reference, total_target, total_reference, yates=yates
-    )
-    table = pd.concat([table, statistics], axis=1)
+    table = _keyness_table(np.asarray(terms, dtype=object), n_target, n_reference, yates)
     table = table[table["n_target"] + table["n_reference"] >= min_count]
     table = table.sort_values([measure, "term"], ascending=[False, True], kind="mergesort")
     return table.reset_index(drop=True)
@@ -328,7 +312,13 @@ def _speech_keyness(
     terms: np.ndarray, n_target: np.ndarray, totals: np.ndarray, yates: bool
 ) -> pd.DataFrame:
     """The :func:`keyness` table of one speech from its counts and the corpus totals."""
-    n_reference = totals - n_target
+    return _keyness_table(terms, n_target, totals - n_target, yates)
+
+
+def _keyness_table(
+    terms: np.ndarray, n_target: np.ndarray, n_reference: np.ndarray, yates: bool
+) -> pd.DataFrame:
+    """Counts, rates and keyness statistics of ``terms`` in a target against a reference."""
     total_target, total_reference = int(n_target.sum()), int(n_reference.sum())
     table = pd.DataFrame(
         {

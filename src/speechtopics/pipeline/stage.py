@@ -68,13 +68,40 @@ class StageOutput:
         return list(self._figures)
 
     def render_figures(self) -> StageOutput:
-        """Render the queued figures to their style's formats (PNG, SVG, PDF) and close them."""
+        """Render the queued figures to their style's formats (PNG, SVG, PDF) and close them.
+
+        From :data:`PARALLEL_FIGURES` figures on, :data:`FIGURE_PROCESSES`
+        processes render them (embedding the CJK font in a PDF is the
+        slowest step of most stages); the bytes are the same either way.
+        """
         queued, self._figures = self._figures, []
-        for name, fig, style in track(queued, len(queued), "figures", "figure"):
-            for fmt in style.formats:
-                self.files[f"{name}.{fmt}"] = figure_bytes(fig, fmt, style.dpi)
+        jobs = [(fig, style.formats, style.dpi) for _, fig, style in queued]
+        if len(queued) >= PARALLEL_FIGURES and FIGURE_PROCESSES > 1:
+            from joblib import Parallel, delayed
+
+            rendered = Parallel(n_jobs=FIGURE_PROCESSES, return_as="generator")(
+                delayed(_figure_files)(*job) for job in jobs
+            )
+        else:
+            rendered = (_figure_files(*job) for job in jobs)
+        for (name, fig, _), files in zip(
+            queued, track(rendered, len(queued), "figures", "figure"), strict=True
+        ):
+            self.files.update({f"{name}.{fmt}": data for fmt, data in files.items()})
             plt.close(fig)
         return self
+
+
+#: Processes that render a stage's figures, from PARALLEL_FIGURES figures on.
+FIGURE_PROCESSES = 2
+PARALLEL_FIGURES = 4
+
+
+def _figure_files(fig, formats: tuple[str, ...], dpi: int) -> dict[str, bytes]:
+    """``format -> bytes`` of one figure (run in a worker process: the figure is closed there)."""
+    files = {fmt: figure_bytes(fig, fmt, dpi) for fmt in formats}
+    plt.close(fig)
+    return files
 
 
 class SettingsView:

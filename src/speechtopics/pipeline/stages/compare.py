@@ -150,8 +150,20 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
                 ),
                 style,
             )
+    _term_trends(output, inputs, years, no_trend, style)
+    output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
+    for analysis, note in notes:
+        output.messages.append(f"{analysis}: {note}")
+    return output
+
+
+def _term_trends(
+    output: StageOutput, inputs: StageInputs, years: pd.Series, no_trend: str, style: FigureStyle
+) -> None:
+    """The terms whose use rose or fell most over the years: table and figure."""
+    section = inputs.settings.compare
     trends = term_trends(
-        corpus.at_grain("document"),
+        inputs.corpus.at_grain("document"),
         years,
         min_count=section.trend_min_count,
         min_years=section.min_years,
@@ -163,10 +175,6 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
     else:
         figure = plot_term_trends(trends, section.top_n, style=style)
     output.add_figure("term_trends", figure, style)
-    output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
-    for analysis, note in notes:
-        output.messages.append(f"{analysis}: {note}")
-    return output
 
 
 def suggest_stage(inputs: StageInputs) -> StageOutput:
