@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import bench_path
+from scipy import sparse
 from scipy.cluster.hierarchy import dendrogram
 
 from speechtopics.analysis.cluster.evaluate import evaluate_against_labels
@@ -22,14 +24,29 @@ from speechtopics.analysis.cluster.partition import (
     canonical_labels,
     chosen_k,
     cluster_assignments,
+    cluster_labels,
     cluster_members,
     cluster_spread,
     cluster_top_terms,
     k_range,
+    k_selection,
     k_selection_table,
+    ward_tree,
 )
-from speechtopics.analysis.cluster.spaces import build_spaces, lda_doc_topic, topic_space
+from speechtopics.analysis.cluster.sampling import (
+    cluster_centroids,
+    extend_labels,
+    nearest_centroid,
+    sample_index,
+)
+from speechtopics.analysis.cluster.spaces import (
+    ClusterSpace,
+    build_spaces,
+    lda_doc_topic,
+    topic_space,
+)
 from speechtopics.analysis.cluster.speeches import speech_linkage, speech_linkage_table
+from speechtopics.analysis.cluster.structure import null_silhouettes
 from speechtopics.analysis.vectors import tfidf_matrix
 from speechtopics.corpus.load import build_tokenizer
 from speechtopics.pipeline.stage import StageOutput
@@ -486,3 +503,154 @@ def test_near_zero_silhouettes_are_reported_as_no_structure(stage_output):
         message.startswith("no cluster structure in lsa/kmeans")
         for message in stage_output.messages
     )
+
+
+# --------------------------------------------------------------------------- large spaces: a seeded sample
+
+SMALL_SAMPLE = 40  # below the setting's floor of 200, set past the check to sample the 87 units
+
+
+@pytest.fixture(scope="module")
+def sampled_runs(corpus, params, doc_topic) -> list[StageOutput]:
+    """Two stage runs on every space with ``sample_units`` = 40 (of 87 clustered units)."""
+    section = replace(params.cluster, sample_units=SMALL_SAMPLE, spaces=("lsa", "tfidf", "topic"))
+    small = replace(params, cluster=section)
+    upstream = {"topics": StageOutput(data={"doc_topic": doc_topic})}
+    return [run_stage("cluster", corpus, small, upstream) for _ in range(2)]
+
+
+def test_a_sampled_run_says_so_and_repeats_exactly(sampled_runs):
+    first, second = sampled_runs
+    assert set(first.tables) == set(second.tables)
+    for name, table in first.tables.items():
+        pd.testing.assert_frame_equal(table, second.tables[name], obj=name)
+    assert first.messages == second.messages
+    assert (
+        "cluster: 87 paragraph units; silhouettes, Ward, the structure check and the t-SNE map "
+        "use a seeded sample of 40 (set [cluster] sample_units)"
+    ) in first.messages
+    assert (first.tables["cluster_k_selection"]["n_units"] == 87).all()
+
+
+@pytest.mark.parametrize(
+    ("space", "method"),
+    [(space, method) for space in ("lsa", "tfidf", "topic") for method in ("kmeans", "ward")],
+)
+def test_a_sampled_run_clusters_every_unit_and_maps_only_the_sample(
+    sampled_runs, spaces, params, space, method
+):
+    assignments = sampled_runs[0].tables["cluster_assignments"]
+    rows = assignments[(assignments["space"] == space) & (assignments["method"] == method)]
+    assert rows.loc[rows["cluster"] == LEFT_OUT, "unit_id"].tolist() == SHORT_UNITS
+    clustered = rows[rows["cluster"] != LEFT_OUT]
+    assert sorted(clustered["cluster"].unique()) == list(range(1, rows["k"].iloc[0] + 1))
+    assert clustered[["svd_x", "svd_y"]].notna().all().all()  # SVD maps every unit
+    unit_ids = spaces["tfidf"].unit_ids
+    sample = sample_index(len(unit_ids), SMALL_SAMPLE, params.analysis.seed)
+    mapped = clustered[clustered["tsne_x"].notna()]
+    assert mapped["unit_id"].tolist() == [unit_ids[i] for i in sample]
+    assert clustered["tsne_y"].isna().sum() == len(unit_ids) - SMALL_SAMPLE
+
+
+def test_the_map_of_a_sampled_run_says_how_many_units_it_shows(sampled_runs, corpus):
+    from speechtopics.plots import figure_notes
+    from speechtopics.plots.cluster import plot_cluster_map
+
+    output = sampled_runs[0]
+    figure = plot_cluster_map(
+        output.tables["cluster_assignments"],
+        output.tables["cluster_top_terms"],
+        corpus.speech_titles(),
+        "topic",
+        "kmeans",
+        "tsne",
+    )
+    assert any(note.startswith("图中显示 40 段：共 87 段已聚类") for note in figure_notes(figure))
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "sample_units", "expected"),
+    [
+        (87, 5000, None),  # at or below the setting: every row, as before
+        (87, 87, None),
+        (10, 4, [3, 4, 6, 9]),  # past it: sorted, drawn with the seed
+    ],
+)
+def test_sample_index_is_all_rows_or_a_sorted_seeded_draw(n_rows, sample_units, expected):
+    sample = sample_index(n_rows, sample_units, random_state=1)
+    assert (sample if sample is None else sample.tolist()) == expected
+    if sample is not None:
+        assert sample.tolist() == sample_index(n_rows, sample_units, random_state=1).tolist()
+
+
+@pytest.mark.parametrize("as_sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize(
+    ("rows", "sample", "sample_labels", "expected"),
+    [
+        # Two groups on a line: 0.2 joins the group near 0, 0.9 the group near 1.
+        (
+            [[0, 0], [0.1, 0], [1, 0], [1.1, 0], [0.2, 0], [0.9, 0]],
+            [0, 1, 2, 3],
+            [1, 1, 2, 2],
+            [1, 1, 2, 2, 1, 2],
+        ),
+        # Halfway between two centroids: the first (lowest) label.
+        ([[0, 0], [2, 0], [1, 0]], [0, 1], [5, 7], [5, 7, 5]),
+        # Sampled rows keep their own cluster even nearer another centroid.
+        ([[0, 0], [0.9, 0], [1, 0], [1, 1]], [0, 1, 2], [1, 1, 2], [1, 1, 2, 2]),
+    ],
+)
+def test_units_outside_the_sample_join_the_nearest_ward_centroid(
+    rows, sample, sample_labels, expected, as_sparse
+):
+    matrix = sparse.csr_matrix(rows, dtype=float) if as_sparse else np.asarray(rows, dtype=float)
+    labels = extend_labels(matrix, np.asarray(sample), np.asarray(sample_labels))
+    assert labels.tolist() == expected
+
+
+@pytest.mark.parametrize("space_name", ["tfidf", "topic"])
+def test_nearest_centroid_gives_sampled_units_their_own_ward_cluster(spaces, space_name, params):
+    from scipy.cluster.hierarchy import cut_tree
+
+    space = spaces[space_name]
+    seed = params.analysis.seed
+    rows = space.matrix[sample_index(space.n_units, SMALL_SAMPLE, seed)]
+    tree = ward_tree(space.matrix, SMALL_SAMPLE, seed)
+    assert tree.shape == (SMALL_SAMPLE - 1, 4)
+    for k in range(2, 11):
+        labels = cut_tree(tree, n_clusters=k)[:, 0]
+        values, centroids = cluster_centroids(rows, labels)
+        agreement = np.mean(values[nearest_centroid(rows, centroids)] == labels)
+        assert agreement >= 0.9, (space_name, k, agreement)
+
+
+def test_a_large_sparse_space_clusters_on_a_sample_without_a_dense_copy():
+    """30,000 sparse rows, 2,000 sampled: a dense copy would take 480 MB; memory stays far below."""
+    import tracemalloc
+
+    from sklearn.preprocessing import normalize
+
+    matrix = normalize(
+        sparse.random(30_000, 2_000, density=0.004, format="csr", random_state=7)
+        + sparse.eye(30_000, 2_000, format="csr")  # no empty rows
+    )
+    space = ClusterSpace("tfidf", [f"u{i}" for i in range(30_000)], matrix, [])
+    tracemalloc.start()
+    try:
+        tree = ward_tree(matrix, sample_units=2_000, random_state=3)
+        ward = cluster_labels(matrix, "ward", 4, 3, tree=tree, sample_units=2_000)
+        selection = k_selection(space, 2, 3, 3, n_init=1, sample_units=2_000)
+        null = null_silhouettes(
+            matrix, "ward", 3, 3, n_init=1, n_permutations=1, sample_units=2_000
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert tree.shape == (1_999, 4)
+    assert len(ward) == 30_000 and set(ward) == {1, 2, 3, 4}
+    assert selection["silhouette"].between(-1, 1).all() and len(selection) == 4
+    assert np.isfinite(null).all()
+    assert peak < 150 * 2**20, f"peak {peak / 2**20:.0f} MB"

@@ -233,6 +233,26 @@ def test_the_workbook_holds_the_key_tables_with_doc_id_as_text(results):
         pd.testing.assert_frame_equal(table, results[name], check_dtype=True, obj=name)
 
 
+@pytest.mark.parametrize(
+    ("doc_ids", "max_rows", "expected_rows"),
+    [
+        (["a", "a", "b", "b"], 10, [0, 1, 2, 3]),  # short: every row
+        (["a", "a", "a", "b", "b", "b"], 4, [0, 1, 3, 4]),  # the first 2 rows of each speech
+        (["a", "a", "b", "c"], 2, [0, 2, 3]),  # at least one row of every speech
+    ],
+)
+def test_long_tables_keep_the_first_rows_of_every_speech_in_the_workbook(
+    doc_ids, max_rows, expected_rows
+):
+    from speechtopics.report.workbook import README_SHEET, sheet_rows, workbook_sheets
+
+    table = pd.DataFrame({"doc_id": doc_ids, "term": [f"t{i}" for i in range(len(doc_ids))]})
+    assert sheet_rows(table, max_rows).index.tolist() == expected_rows
+    readme = workbook_sheets({"keyness": table}, max_rows)[README_SHEET]
+    assert readme[["rows", "rows_shown"]].values.tolist() == [[len(doc_ids), len(expected_rows)]]
+    assert ("完整内容见 CSV" in readme["what"].iloc[0]) == (len(expected_rows) < len(doc_ids))
+
+
 def test_workbook_cells_that_could_start_a_formula_stay_text():
     import io
 

@@ -38,6 +38,7 @@ BAD_SETTINGS = [
     ),
     ("[topics]\nholdout_fraction = 1.0\n", "[topics] holdout_fraction = 1.0: must be less than 1"),
     ("[topics]\npasses = -1\n", "[topics] passes = -1: must be at least 1"),
+    ("[cluster]\nsample_units = 40\n", "[cluster] sample_units = 40: must be at least 200"),
     ("[features]\ntop_n = -3\n", "[features] top_n = -3: must be at least 1"),
     ("[clean]\ntraditional_to_simplified = 'false'\n", "expected true or false"),
     (

@@ -224,6 +224,13 @@ class ClusterSettings:
     structure_margin : float
         The chosen k's silhouette must exceed every reference silhouette by
         this much for the clusters to count as structure.
+    sample_units : int
+        Past this many units in a space, the parts whose cost grows with the
+        square of the units (silhouettes, the Ward tree, the structure check,
+        the t-SNE map) work on a seeded sample of this many units (seed =
+        ``[analysis] seed``). k-means still clusters every unit; units outside
+        the sample get the Ward cluster with the nearest centroid and no
+        t-SNE coordinates.
     map_space, map_method, map_projection : str
         Clustering shown in the map and spread figures and its 2-D projection.
     dendrogram_linkage : str
@@ -242,6 +249,7 @@ class ClusterSettings:
     lsa_components: int = field(default=100, metadata=_range(2))
     null_permutations: int = field(default=3, metadata=_range(0, 100))
     structure_margin: float = field(default=0.01, metadata=_range(0, 1))
+    sample_units: int = field(default=2000, metadata=_range(200))
     map_space: Literal["lsa", "tfidf", "topic"] = "lsa"
     map_method: Literal["kmeans", "ward"] = "kmeans"
     map_projection: Literal["tsne", "svd"] = "tsne"

@@ -205,7 +205,8 @@ def plot_cluster_map(
 
     Side by side at double-column width, stacked at single. The speech panel
     is left out above 12 speeches (markers and greys run out); the figure
-    says so.
+    says so. Units without coordinates (outside the t-SNE sample of a large
+    space) are not drawn; a figure note gives how many units the map shows.
 
     Parameters
     ----------
@@ -222,7 +223,8 @@ def plot_cluster_map(
     style : FigureStyle
     """
     chosen = assignments[(assignments["space"] == space) & (assignments["method"] == method)]
-    table = chosen[chosen["cluster"] != LEFT_OUT].dropna(subset=[f"{projection}_x"])
+    clustered = chosen[chosen["cluster"] != LEFT_OUT]
+    table = clustered.dropna(subset=[f"{projection}_x"])
     x, y = f"{projection}_x", f"{projection}_y"
     by_speech = table["doc_id"].nunique() <= MAX_MAP_SPEECHES
     panels = 2 if by_speech else 1
@@ -242,6 +244,12 @@ def plot_cluster_map(
     _map_clusters(axes[-1], table, x, y, top_terms, space, method, style)
     for ax in axes:
         _map_axes(ax, projection, style)
+    if 0 < len(table) < len(clustered):
+        add_note(
+            fig,
+            f"图中显示 {len(table):,} 段：共 {len(clustered):,} 段已聚类，"
+            "二维投影只对按固定种子抽取的样本计算（[cluster] sample_units）",
+        )
     left_out = int((chosen["cluster"] == LEFT_OUT).sum())
     note = f"；{left_out} 段词数过少未聚类" if left_out else ""
     suptitle(

@@ -42,17 +42,52 @@ WORKBOOK_TABLES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def workbook_sheets(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``sheet name -> table`` of the key tables present, after a 说明 sheet listing them."""
+#: Rows of one sheet at most: a workbook stays quick to write and to open (Excel's
+#: own limit is 1,048,576); the CSV file always holds the whole table.
+SHEET_MAX_ROWS = 20_000
+
+
+def sheet_rows(table: pd.DataFrame, max_rows: int = SHEET_MAX_ROWS) -> pd.DataFrame:
+    """The rows of ``table`` a sheet shows: all, or the first rows of each speech.
+
+    A table with a ``doc_id`` column keeps the first ``max_rows // speeches``
+    rows of every speech (at least one; the tables are sorted by importance
+    within a speech), any other table its first ``max_rows`` rows.
+    """
+    if len(table) <= max_rows:
+        return table
+    if "doc_id" in table.columns:
+        per_speech = max(1, max_rows // max(1, table["doc_id"].nunique()))
+        return table.groupby("doc_id", sort=False).head(per_speech)
+    return table.head(max_rows)
+
+
+def workbook_sheets(
+    tables: Mapping[str, pd.DataFrame], max_rows: int = SHEET_MAX_ROWS
+) -> dict[str, pd.DataFrame]:
+    """``sheet name -> table`` of the key tables present, after a 说明 sheet listing them.
+
+    Long tables are cut (:func:`sheet_rows`); 说明 gives the rows shown and
+    the rows of the whole table in its CSV file.
+    """
     sheets: dict[str, pd.DataFrame] = {}
     readme = []
     for name, sheet, what in WORKBOOK_TABLES:
         table = tables.get(name)
         if table is None:
             continue
-        sheets[sheet] = table
+        sheets[sheet] = sheet_rows(table, max_rows)
+        if len(sheets[sheet]) < len(table):
+            what += "（表太长：只列出部分行，完整内容见 CSV 文件）"
         readme.append(
-            {"sheet": sheet, "table": name, "file": f"{name}.csv", "rows": len(table), "what": what}
+            {
+                "sheet": sheet,
+                "table": name,
+                "file": f"{name}.csv",
+                "rows": len(table),
+                "rows_shown": len(sheets[sheet]),
+                "what": what,
+            }
         )
     return {README_SHEET: pd.DataFrame(readme), **sheets}
 

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from ...progress import track
+from .sampling import extend_labels, sample_index, sample_ward_tree, sampled_rows, tsne_rows
 from .spaces import ClusterSpace, single_threaded
 
 METHODS: tuple[str, ...] = ("kmeans", "ward")
@@ -45,10 +46,26 @@ def canonical_labels(labels: Sequence[int]) -> np.ndarray:
     return np.array([mapping[value] for value in labels], dtype=int)
 
 
-def ward_tree(matrix: Any) -> np.ndarray:
-    """Ward linkage matrix (scipy format) of the rows of ``matrix`` (dense copy)."""
+def ward_tree(matrix: Any, sample_units: int | None = None, random_state: int = 0) -> np.ndarray:
+    """Ward linkage matrix (scipy format) of the rows of ``matrix``, or of a seeded sample of them.
+
+    Parameters
+    ----------
+    matrix : sparse matrix or ndarray
+        One row per unit.
+    sample_units : int, optional
+        Past this many rows, the tree joins the rows of
+        :func:`~.sampling.sample_index` only (leaf ``i`` is the ``i``-th
+        sampled row); a sparse sample is linked from its Euclidean distances,
+        never made dense. ``None``: every row (a dense copy).
+    random_state : int
+        Seed of the sample.
+    """
     from scipy.cluster.hierarchy import linkage
 
+    sample = sample_index(matrix.shape[0], sample_units, random_state)
+    if sample is not None:
+        return sample_ward_tree(matrix[sample])
     dense = matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix, dtype=float)
     return linkage(dense, method="ward", metric="euclidean")
 
@@ -61,6 +78,7 @@ def cluster_labels(
     random_state: int,
     n_init: int = 10,
     tree: np.ndarray | None = None,
+    sample_units: int | None = None,
 ) -> np.ndarray:
     """Cluster the rows of ``matrix`` into ``k`` clusters.
 
@@ -75,7 +93,12 @@ def cluster_labels(
     n_init : int
         k-means restarts; the best (lowest inertia) is kept.
     tree : ndarray, optional
-        A precomputed :func:`ward_tree` of ``matrix``.
+        A precomputed :func:`ward_tree` of ``matrix`` (with the same ``sample_units``).
+    sample_units : int, optional
+        Past this many rows, Ward clusters a seeded sample (seed
+        ``random_state``) and gives every other row the cluster whose
+        centroid is nearest (:func:`~.sampling.extend_labels`); k-means
+        always clusters every row.
 
     Returns
     -------
@@ -90,8 +113,11 @@ def cluster_labels(
     elif method == "ward":
         from scipy.cluster.hierarchy import cut_tree
 
-        tree = ward_tree(matrix) if tree is None else tree
+        tree = ward_tree(matrix, sample_units, random_state) if tree is None else tree
         labels = cut_tree(tree, n_clusters=k)[:, 0]
+        sample = sample_index(matrix.shape[0], sample_units, random_state)
+        if sample is not None:
+            labels = extend_labels(matrix, sample, labels)
     else:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     return canonical_labels(labels)
@@ -102,6 +128,29 @@ def k_range(k_min: int, k_max: int, n_units: int) -> list[int]:
     return list(range(max(int(k_min), 2), min(int(k_max), n_units - 1) + 1))
 
 
+def _sample_labels(
+    space: ClusterSpace,
+    method: str,
+    k: int,
+    random_state: int,
+    n_init: int,
+    tree: np.ndarray | None,
+    sample: np.ndarray | None,
+) -> np.ndarray:
+    """The labels a silhouette is computed on: every unit's, or the sample's.
+
+    With a sample, Ward's labels are the cut of the sample's own tree
+    (no need to place the other units); k-means clusters every unit and
+    the sample's labels are picked out.
+    """
+    if method == "ward" and sample is not None:
+        from scipy.cluster.hierarchy import cut_tree
+
+        return cut_tree(tree, n_clusters=k)[:, 0]
+    labels = cluster_labels(space.matrix, method, k, random_state, n_init, tree=tree)
+    return sampled_rows(labels, sample)
+
+
 @single_threaded
 def k_selection(
     space: ClusterSpace,
@@ -110,8 +159,16 @@ def k_selection(
     random_state: int,
     n_init: int = 10,
     methods: Sequence[str] = METHODS,
+    sample_units: int | None = None,
 ) -> pd.DataFrame:
     """Mean silhouette of each method and k in one space (any grain).
+
+    Parameters
+    ----------
+    sample_units : int, optional
+        Past this many units, silhouettes are computed on a seeded sample
+        (:func:`~.sampling.sample_index`, seed ``random_state``) and Ward
+        clusters that sample only; k-means still clusters every unit.
 
     Returns
     -------
@@ -123,14 +180,18 @@ def k_selection(
     from sklearn.metrics import silhouette_score
 
     columns = ["space", "method", "k", "silhouette", "n_units", "chosen"]
-    ks = k_range(k_min, k_max, space.n_units)
+    sample = sample_index(space.n_units, sample_units, random_state)
+    ks = k_range(k_min, k_max, space.n_units if sample is None else len(sample))
+    scored = sampled_rows(space.matrix, sample)
     rows = []
     for method in methods:
-        tree = ward_tree(space.matrix) if method == "ward" and ks else None
+        tree = (
+            ward_tree(space.matrix, sample_units, random_state) if method == "ward" and ks else None
+        )
         for k in track(ks, len(ks), f"cluster: {space.name} {method}", "k"):
-            labels = cluster_labels(space.matrix, method, k, random_state, n_init, tree=tree)
+            labels = _sample_labels(space, method, k, random_state, n_init, tree, sample)
             score = (
-                silhouette_score(space.matrix, labels, metric="euclidean")
+                silhouette_score(scored, labels, metric="euclidean")
                 if len(set(labels)) > 1
                 else np.nan
             )
@@ -159,10 +220,12 @@ def k_selection_table(
     random_state: int,
     n_init: int = 10,
     methods: Sequence[str] = METHODS,
+    sample_units: int | None = None,
 ) -> pd.DataFrame:
     """:func:`k_selection` for every space, stacked (the ``cluster_k_selection`` table)."""
     tables = [
-        k_selection(space, k_min, k_max, random_state, n_init, methods) for space in spaces.values()
+        k_selection(space, k_min, k_max, random_state, n_init, methods, sample_units)
+        for space in spaces.values()
     ]
     tables = [table for table in tables if not table.empty]
     if not tables:
@@ -177,7 +240,9 @@ def chosen_k(selection: pd.DataFrame) -> dict[tuple[str, str], int]:
 
 
 @single_threaded
-def projection_2d(matrix: Any, projection: str, random_state: int) -> np.ndarray:
+def projection_2d(
+    matrix: Any, projection: str, random_state: int, sample_units: int | None = None
+) -> np.ndarray:
     """2-D coordinates of the rows of ``matrix`` (any grain), for maps.
 
     Parameters
@@ -185,9 +250,14 @@ def projection_2d(matrix: Any, projection: str, random_state: int) -> np.ndarray
     projection : {"svd", "tsne"}
         ``svd``: TruncatedSVD to two components (the main axes of variation,
         distances roughly kept). ``tsne``: seeded t-SNE (exact gradient up to
-        2,000 rows, Barnes–Hut above), initialised from PCA; keeps neighbours,
+        1,000 rows, Barnes–Hut above), initialised from PCA; keeps neighbours,
         not distances.
     random_state : int
+    sample_units : int, optional
+        Past this many rows, t-SNE maps a seeded sample only
+        (:func:`~.sampling.sample_index`; a sparse sample is first reduced to
+        :data:`~.sampling.TSNE_DIMENSIONS` by TruncatedSVD) and the other rows get NaN;
+        SVD always maps every row.
 
     Returns
     -------
@@ -197,6 +267,11 @@ def projection_2d(matrix: Any, projection: str, random_state: int) -> np.ndarray
     n_rows = matrix.shape[0]
     coords = np.full((n_rows, 2), np.nan)
     if n_rows < 3 or matrix.shape[1] < 2:
+        return coords
+    sample = sample_index(n_rows, sample_units, random_state) if projection == "tsne" else None
+    if sample is not None:
+        rows = tsne_rows(matrix[sample], random_state)
+        coords[sample] = projection_2d(rows, "tsne", random_state)
         return coords
     if projection == "svd":
         from sklearn.decomposition import TruncatedSVD
@@ -220,7 +295,7 @@ def projection_2d(matrix: Any, projection: str, random_state: int) -> np.ndarray
             perplexity=perplexity,
             init="pca",
             random_state=random_state,
-            method="exact" if n_rows <= 2000 else "barnes_hut",
+            method="exact" if n_rows <= 1000 else "barnes_hut",
         )
         return model.fit_transform(dense)
     raise ValueError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
@@ -233,6 +308,7 @@ def cluster_assignments(
     ks: dict[tuple[str, str], int],
     random_state: int,
     n_init: int = 10,
+    sample_units: int | None = None,
 ) -> pd.DataFrame:
     """The cluster of every unit in every space and method, at the chosen k (any grain).
 
@@ -244,6 +320,10 @@ def cluster_assignments(
         From :func:`build_spaces`.
     ks : dict
         ``(space, method) -> k``, e.g. from :func:`chosen_k`.
+    sample_units : int, optional
+        Past this many units in a space, Ward clusters a seeded sample and
+        places the other units by nearest centroid, and t-SNE maps the
+        sample only (see :func:`cluster_labels`, :func:`projection_2d`).
 
     Returns
     -------
@@ -251,12 +331,15 @@ def cluster_assignments(
         One row per unit, space and method: ``unit_id``, ``doc_id``,
         ``section_path``, ``space``, ``method``, ``k``, ``cluster`` (1 … k,
         ``-1`` when left out of the space) and the unit's 2-D coordinates in
-        that space (``svd_x``, ``svd_y``, ``tsne_x``, ``tsne_y``; NaN when left out).
+        that space (``svd_x``, ``svd_y``, ``tsne_x``, ``tsne_y``; NaN when left
+        out, and t-SNE's NaN outside the sample).
     """
     frames = []
     for (space_name, method), k in ks.items():
         space = spaces[space_name]
-        labels = cluster_labels(space.matrix, method, k, random_state, n_init)
+        labels = cluster_labels(
+            space.matrix, method, k, random_state, n_init, sample_units=sample_units
+        )
         frame = units[["unit_id", "doc_id", "section_path"]].copy()
         frame.insert(3, "space", space_name)
         frame.insert(4, "method", method)
@@ -273,7 +356,7 @@ def cluster_assignments(
         positions = {unit_id: i for i, unit_id in enumerate(space.unit_ids)}
         index = table.loc[rows, "unit_id"].map(positions)
         for projection in PROJECTIONS:
-            coords = projection_2d(space.matrix, projection, random_state)
+            coords = projection_2d(space.matrix, projection, random_state, sample_units)
             padded = np.vstack([coords, [np.nan, np.nan]])
             where = index.fillna(len(coords)).astype(int).to_numpy()
             table.loc[rows, f"{projection}_x"] = padded[where, 0]

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 from .partition import cluster_labels
+from .sampling import sample_index, sample_ward_tree, sampled_rows
 from .spaces import single_threaded
 
 
@@ -62,15 +63,24 @@ def null_silhouettes(
     random_state: int,
     n_init: int = 10,
     n_permutations: int = 3,
+    sample_units: int | None = None,
 ) -> np.ndarray:
-    """Silhouettes of ``method`` at ``k`` on ``n_permutations`` column-permuted copies of ``matrix``."""
+    """Silhouettes of ``method`` at ``k`` on ``n_permutations`` column-permuted copies of ``matrix``.
+
+    Past ``sample_units`` rows, the copies are made of, clustered on and
+    scored on the seeded sample of :func:`~.sampling.sample_index` (seed
+    ``random_state``) only.
+    """
     from sklearn.metrics import silhouette_score
 
+    sample = sample_index(matrix.shape[0], sample_units, random_state)
+    matrix = sampled_rows(matrix, sample)
     rng = np.random.default_rng([int(random_state), int(k), len(method)])
     scores = []
     for _ in range(n_permutations):
         shuffled = permuted_columns(matrix, rng)
-        labels = cluster_labels(shuffled, method, k, random_state, n_init)
+        tree = sample_ward_tree(shuffled) if method == "ward" and sample is not None else None
+        labels = cluster_labels(shuffled, method, k, random_state, n_init, tree=tree)
         scores.append(silhouette_score(shuffled, labels) if len(set(labels)) > 1 else float("nan"))
     return np.asarray(scores, dtype=float)
 
@@ -93,6 +103,7 @@ def structure_table(
     n_init: int = 10,
     n_permutations: int = 3,
     margin: float = 0.01,
+    sample_units: int | None = None,
 ) -> pd.DataFrame:
     """For every clustering at its chosen k: its silhouette against the no-structure reference.
 
@@ -108,6 +119,9 @@ def structure_table(
         Column-permuted copies clustered (0: no reference; ``structure`` is then true).
     margin : float
         See :func:`has_structure`.
+    sample_units : int, optional
+        Past this many units, the reference is computed on a seeded sample
+        (see :func:`null_silhouettes`).
 
     Returns
     -------
@@ -126,6 +140,7 @@ def structure_table(
                 random_state,
                 n_init,
                 n_permutations,
+                sample_units,
             )
             if n_permutations
             else np.array([np.nan])

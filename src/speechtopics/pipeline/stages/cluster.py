@@ -15,6 +15,7 @@ from ...analysis.cluster.partition import (
     k_range,
     k_selection_table,
 )
+from ...analysis.cluster.sampling import sample_message
 from ...analysis.cluster.spaces import build_spaces
 from ...analysis.cluster.speeches import speech_linkage, speech_linkage_table
 from ...analysis.cluster.structure import structure_table
@@ -132,6 +133,10 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     clustering has structure and a mean silhouette of at least ``[figures]
     cluster_map_min_silhouette``), ``cluster_spread`` (a sentence instead of
     clusters when there is no structure), ``speech_dendrogram``.
+
+    Past ``[cluster] sample_units`` units in a space, silhouettes, Ward, the
+    structure check and the t-SNE map work on a seeded sample (one message
+    says so); k-means clusters every unit.
     """
     output = StageOutput()
     corpus, settings = inputs.corpus, inputs.settings.cluster
@@ -145,7 +150,17 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
     if not clustered:
         return output
 
-    selection = k_selection_table(clustered, settings.k_min, settings.k_max, seed, settings.n_init)
+    largest = max(space.n_units for space in clustered.values())
+    if largest > settings.sample_units:
+        output.messages.append(sample_message(largest, settings.sample_units, settings.grain))
+    selection = k_selection_table(
+        clustered,
+        settings.k_min,
+        settings.k_max,
+        seed,
+        settings.n_init,
+        sample_units=settings.sample_units,
+    )
     structure = structure_table(
         clustered,
         selection,
@@ -153,8 +168,11 @@ def cluster_stage(inputs: StageInputs) -> StageOutput:
         settings.n_init,
         settings.null_permutations,
         settings.structure_margin,
+        sample_units=settings.sample_units,
     )
-    assignments = cluster_assignments(units, clustered, chosen_k(selection), seed, settings.n_init)
+    assignments = cluster_assignments(
+        units, clustered, chosen_k(selection), seed, settings.n_init, settings.sample_units
+    )
     top_terms = cluster_top_terms(spaces["tfidf"], assignments, settings.top_n)
     output.tables["cluster_k_selection"] = selection
     output.tables["cluster_assignments"] = assignments
