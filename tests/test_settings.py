@@ -86,7 +86,9 @@ def test_the_project_file_matches_the_defaults_it_documents():
         "cluster",
         "themes",
         "features",
+        "engine",
     }
+    assert project.engine.name == "local"  # the default engine needs no Java
 
 
 def test_a_mapping_over_the_defaults_is_checked_like_a_file():

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io import sha256_hex
@@ -20,7 +21,7 @@ from ..text.segment import title_from_text
 from .dedupe import NEAR_DUPLICATE_CONTAINMENT, find_near_duplicates
 from .metadata import METADATA_COLUMNS, Metadata, read_metadata
 from .model import LoadReport, Speech
-from .readers import LoadError, read_speech
+from .readers import LoadError, SpeechFile, read_speech, read_speech_bytes
 
 #: Files the loader passes over silently (not speeches).
 IGNORED_NAMES = {"metadata.csv", ".gitkeep", ".DS_Store", "README.md", "Thumbs.db"}
@@ -95,7 +96,18 @@ def safe_doc_id(candidate: str) -> str:
     return safe
 
 
-def _unique_doc_id(doc_id: str, suffix: str, used: set[str]) -> str:
+def unique_doc_id(doc_id: str, suffix: str, used: set[str]) -> str:
+    """``doc_id``, or a new id when an earlier speech already has it (``a.txt`` → ``a.docx``, ``a_2`` …).
+
+    Parameters
+    ----------
+    doc_id : str
+        The speech's safe doc_id.
+    suffix : str
+        Its file's extension without the dot (``""`` when none).
+    used : set of str
+        Ids of the speeches before it, in file order.
+    """
     if doc_id not in used:
         return doc_id
     candidate = f"{doc_id}.{suffix}" if suffix else f"{doc_id}_2"
@@ -104,6 +116,143 @@ def _unique_doc_id(doc_id: str, suffix: str, used: set[str]) -> str:
         number += 1
         candidate = f"{doc_id}_{number}"
     return candidate
+
+
+@dataclass
+class FileRead:
+    """One file read and cleaned: what the corpus-wide steps (duplicates, doc_id clashes) start from.
+
+    Attributes
+    ----------
+    name : str
+        File name relative to the folder of speeches, fit for reports.
+    notes : list of str
+        Warnings about the file (a name that is not UTF-8, a truncated file …), in report order.
+    read : SpeechFile or None
+        What was read (None when the file is skipped).
+    cleaned : CleanResult or None
+        The cleaned text (None when the file is skipped).
+    reason : str
+        Why the file is skipped (``""`` when it is not).
+    """
+
+    name: str
+    notes: list[str] = field(default_factory=list)
+    read: SpeechFile | None = None
+    cleaned: CleanResult | None = None
+    reason: str = ""
+
+
+def read_clean_file(
+    path: Path,
+    raw_dir: Path,
+    cleaner: Callable[[str], CleanResult],
+    data: bytes | None = None,
+) -> FileRead:
+    """Read and clean one speech file (the per-file part of :func:`load_corpus`).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    raw_dir : Path
+        The folder of speeches (names are reported relative to it).
+    cleaner : callable
+        ``str -> CleanResult``.
+    data : bytes, optional
+        The file's bytes when someone else read them (Spark's ``binaryFile``);
+        by default the file is opened here.
+
+    Returns
+    -------
+    FileRead
+        With ``reason`` set when the file cannot be used.
+    """
+    relative = path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
+    name, name_note = display_name(relative)
+    result = FileRead(name=name, notes=[name_note] if name_note is not None else [])
+    try:
+        read = read_speech(path) if data is None else read_speech_bytes(path.name, data)
+    except LoadError as exc:
+        result.reason = str(exc).split(": ", 1)[-1]
+        return result
+    except OSError as exc:
+        result.reason = f"could not be read ({exc.strerror or exc})"
+        return result
+    cleaned = cleaner(read.text)
+    if count_cjk(cleaned.text) == 0:
+        reason = "no text after cleaning (no Chinese characters left); check the file's content"
+        if read.notes:
+            reason = f"{reason} ({'; '.join(read.notes)})"
+        result.reason = reason
+        return result
+    result.notes.extend(read.notes)
+    result.read, result.cleaned = read, cleaned
+    return result
+
+
+def speech_metadata(
+    name: str, path: Path, rows_by_file: Mapping[str, Mapping[str, str]]
+) -> tuple[str | None, dict[str, str]]:
+    """The metadata row of a file (by its relative name, else its base name) with every column.
+
+    Returns
+    -------
+    (row_key, meta)
+        ``row_key`` is the ``file`` cell of the matching row (None when no row
+        matches); ``meta`` has every metadata column (``""`` when unknown).
+    """
+    row_key = name if name in rows_by_file else display_name(path.name)[0]
+    row = rows_by_file.get(row_key)
+    meta = dict(row or {})
+    for column in METADATA_COLUMNS:
+        meta.setdefault(column, "")
+    return (row_key if row is not None else None), meta
+
+
+def speech_doc_id(meta: Mapping[str, str], path: Path) -> tuple[str, str | None]:
+    """A speech's doc_id (metadata ``doc_id``, else the file stem, made safe) and a warning if repaired."""
+    wanted = meta.get("doc_id") or display_name(path.stem)[0]
+    doc_id = safe_doc_id(wanted)
+    if doc_id == wanted:
+        return doc_id, None
+    return doc_id, f"doc_id {wanted!r} cannot be used as a file name; using {doc_id!r}"
+
+
+def traditional_note(cleaned: CleanResult) -> str | None:
+    """The load warning for a speech whose traditional characters were converted (None if none were)."""
+    converted = cleaned.changed_chars.get("traditional_to_simplified", 0)
+    if not converted:
+        return None
+    return f"traditional characters converted to simplified ({converted} characters)"
+
+
+def unmatched_metadata_warnings(
+    metadata: Metadata, metadata_path: Path | None, raw_dir: Path, matched_rows: set[str]
+) -> list[dict[str, str]]:
+    """One warning per metadata row that names no loaded speech."""
+    return [
+        {
+            "file": str(metadata_path),
+            "message": f"{metadata_path} row {row_number}: metadata row for {file}, "
+            f"but no such file in {raw_dir} (or it was skipped or a duplicate)",
+        }
+        for file, row_number in metadata.row_numbers.items()
+        if file not in matched_rows
+    ]
+
+
+def near_duplicate_warnings(pairs: Iterable[dict]) -> list[dict[str, str]]:
+    """One load warning per near-duplicate pair (:func:`find_near_duplicates`)."""
+    return [
+        {
+            "file": pair["file"],
+            "message": f"near-duplicate of {pair['near_duplicate_of']} "
+            f"({pair['containment']:.0%} of the shorter text's 5-character shingles shared); "
+            "both are loaded: remove one if they are the same speech",
+        }
+        for pair in pairs
+    ]
 
 
 def load_corpus(
@@ -166,54 +315,26 @@ def load_corpus(
     used_ids: set[str] = set()
     matched_rows: set[str] = set()
     for path in paths:
-        relative = (
-            path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
-        )
-        name, name_note = display_name(relative)
-        if name_note is not None:
-            report.warnings.append({"file": name, "message": name_note})
-        try:
-            read = read_speech(path)
-        except LoadError as exc:
-            report.skipped.append({"file": name, "reason": str(exc).split(": ", 1)[-1]})
+        file = read_clean_file(path, raw_dir, cleaner)
+        name = file.name
+        report.warnings.extend({"file": name, "message": note} for note in file.notes)
+        if file.reason:
+            report.skipped.append({"file": name, "reason": file.reason})
             continue
-        except OSError as exc:
-            report.skipped.append(
-                {"file": name, "reason": f"could not be read ({exc.strerror or exc})"}
-            )
-            continue
-        cleaned = cleaner(read.text)
-        if count_cjk(cleaned.text) == 0:
-            reason = "no text after cleaning (no Chinese characters left); check the file's content"
-            if read.notes:
-                reason = f"{reason} ({'; '.join(read.notes)})"
-            report.skipped.append({"file": name, "reason": reason})
-            continue
-        for note in read.notes:
-            report.warnings.append({"file": name, "message": note})
+        read, cleaned = file.read, file.cleaned
         clean_hash = sha256_hex(cleaned.text)
         if clean_hash in seen_clean:
             report.duplicates.append({"file": name, "duplicate_of": seen_clean[clean_hash]})
             continue
         seen_clean[clean_hash] = name
-        row_key = name if name in metadata.rows_by_file else display_name(path.name)[0]
-        row = metadata.rows_by_file.get(row_key)
-        if row is not None:
+        row_key, meta = speech_metadata(name, path, metadata.rows_by_file)
+        if row_key is not None:
             matched_rows.add(row_key)
-        meta = dict(row or {})
-        for column in METADATA_COLUMNS:
-            meta.setdefault(column, "")
-        wanted = meta.get("doc_id") or display_name(path.stem)[0]
-        doc_id = safe_doc_id(wanted)
-        if doc_id != wanted:
-            report.warnings.append(
-                {
-                    "file": name,
-                    "message": f"doc_id {wanted!r} cannot be used as a file name; using {doc_id!r}",
-                }
-            )
+        doc_id, repaired = speech_doc_id(meta, path)
+        if repaired is not None:
+            report.warnings.append({"file": name, "message": repaired})
         if doc_id in used_ids:
-            doc_id = _unique_doc_id(doc_id, path.suffix.lstrip(".").lower(), used_ids)
+            doc_id = unique_doc_id(doc_id, path.suffix.lstrip(".").lower(), used_ids)
             report.warnings.append(
                 {"file": name, "message": f"another speech already has this doc_id; using {doc_id}"}
             )
@@ -231,14 +352,9 @@ def load_corpus(
             clean=cleaned,
         )
         speeches.append(speech)
-        converted = cleaned.changed_chars.get("traditional_to_simplified", 0)
-        if converted:
-            report.warnings.append(
-                {
-                    "file": name,
-                    "message": f"traditional characters converted to simplified ({converted} characters)",
-                }
-            )
+        converted = traditional_note(cleaned)
+        if converted is not None:
+            report.warnings.append({"file": name, "message": converted})
         report.loaded.append(
             {
                 "doc_id": doc_id,
@@ -249,31 +365,17 @@ def load_corpus(
                 "title": title,
                 "chars_raw": len(read.text),
                 "chars_clean": len(cleaned.text),
-                "traditional_converted": converted,
+                "traditional_converted": cleaned.changed_chars.get("traditional_to_simplified", 0),
             }
         )
     if near_duplicate_threshold <= 1:
         pairs = find_near_duplicates(
             [(speech.file, speech.text) for speech in speeches], near_duplicate_threshold
         )
-        for pair in pairs:
-            report.near_duplicates.append(pair)
-            report.warnings.append(
-                {
-                    "file": pair["file"],
-                    "message": f"near-duplicate of {pair['near_duplicate_of']} "
-                    f"({pair['containment']:.0%} of the shorter text's 5-character shingles shared); "
-                    "both are loaded: remove one if they are the same speech",
-                }
-            )
+        report.near_duplicates.extend(pairs)
+        report.warnings.extend(near_duplicate_warnings(pairs))
     if files is None:
-        for file, row_number in metadata.row_numbers.items():
-            if file not in matched_rows:
-                report.warnings.append(
-                    {
-                        "file": str(metadata_path),
-                        "message": f"{metadata_path} row {row_number}: metadata row for {file}, "
-                        f"but no such file in {raw_dir} (or it was skipped or a duplicate)",
-                    }
-                )
+        report.warnings.extend(
+            unmatched_metadata_warnings(metadata, metadata_path, raw_dir, matched_rows)
+        )
     return speeches, report

@@ -229,21 +229,29 @@ def check_speech_file(path: Path) -> int:
     LoadError
         Unknown extension, empty or too large file (the content is never read).
     """
-    suffix = path.suffix.lower()
+    _check_suffix(path.name)
+    size = path.stat().st_size
+    _check_size(path.name, size)
+    return size
+
+
+def _check_suffix(name: str) -> None:
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"{path.name}: unknown extension {suffix or '(none)'}; speeches must be "
+            f"{name}: unknown extension {suffix or '(none)'}; speeches must be "
             ".txt, .docx, .html or .htm"
         )
-    size = path.stat().st_size
+
+
+def _check_size(name: str, size: int) -> None:
     if size == 0:
-        raise LoadError(f"{path.name}: empty file (0 bytes); remove it or copy the speech again")
+        raise LoadError(f"{name}: empty file (0 bytes); remove it or copy the speech again")
     if size > MAX_FILE_BYTES:
         raise LoadError(
-            f"{path.name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
+            f"{name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
             "a single speech may be (the file was not read); split it into one file per speech"
         )
-    return size
 
 
 def read_speech(path: Path) -> SpeechFile:
@@ -260,19 +268,46 @@ def read_speech(path: Path) -> SpeechFile:
         The file could not be read.
     """
     size = check_speech_file(path)
-    suffix = path.suffix.lower()
     with path.open("rb") as handle:
         data = handle.read(min(size, MAX_FILE_BYTES) + 1)
     if len(data) > size:  # grew after the size check
         raise LoadError(
             f"{path.name}: the file changed while it was read; load again when it is complete"
         )
+    return parse_speech_bytes(path.name, data)
+
+
+def read_speech_bytes(name: str, data: bytes) -> SpeechFile:
+    """Read one speech file from its bytes (read by someone else, e.g. Spark's ``binaryFile``).
+
+    The same checks and readers as :func:`read_speech`, on bytes.
+
+    Parameters
+    ----------
+    name : str
+        The file's name (its extension chooses the reader; messages name it).
+    data : bytes
+        The whole file.
+
+    Raises
+    ------
+    LoadError
+        Unknown extension, empty, too large, binary or undecodable file.
+    """
+    _check_suffix(name)
+    _check_size(name, len(data))
+    return parse_speech_bytes(name, data)
+
+
+def parse_speech_bytes(name: str, data: bytes) -> SpeechFile:
+    """The text of a checked speech file's bytes: ``.docx``, ``.html`` or text in any encoding."""
+    suffix = Path(name).suffix.lower()
     if suffix in DOCX_SUFFIXES:
-        return SpeechFile(read_docx(data, path.name), "docx", "docx", data)
+        return SpeechFile(read_docx(data, name), "docx", "docx", data)
     if suffix in HTML_SUFFIXES:
-        page = read_html(data, path.name)
+        page = read_html(data, name)
         return SpeechFile(page.text, "html", page.encoding, data, page.notes)
-    decoded = decode_bytes(data, path.name)
+    decoded = decode_bytes(data, name)
     return SpeechFile(decoded.text, "txt", decoded.encoding, data, decoded.notes)
 
 
