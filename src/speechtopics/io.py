@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,56 @@ def table_csv_bytes(table: pd.DataFrame) -> bytes:
     """The project's CSV form of a table: UTF-8, no index, floats to six significant digits."""
     text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
     return text.encode("utf-8")
+
+
+def write_table_chunks(path: Path, chunks: Iterable[pd.DataFrame]) -> tuple[str, dict, bool]:
+    """Write a table given in pieces as one CSV (the bytes :func:`table_csv_bytes` gives the whole).
+
+    Written atomically, and not at all when the file already holds the same
+    bytes; only one piece is in memory at a time.
+
+    Parameters
+    ----------
+    path : Path
+    chunks : iterable of DataFrame
+        Consecutive rows, same columns and dtypes (at least one, possibly empty).
+
+    Returns
+    -------
+    (sha256, kinds, written)
+        Hash of the bytes, :func:`column_kinds` of the first piece, whether the file was written.
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    kinds: dict[str, str] = {}
+
+    def write(temporary: Path) -> None:
+        nonlocal kinds
+        with temporary.open("wb") as handle:
+            for number, chunk in enumerate(chunks):
+                if number == 0:
+                    kinds = column_kinds(chunk)
+                text = chunk.to_csv(
+                    index=False, header=number == 0, float_format="%.6g", lineterminator="\n"
+                )
+                data = text.encode("utf-8")
+                digest.update(data)
+                handle.write(data)
+
+    temporary = path.with_name(f".{path.name}.chunks.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write(temporary)
+        same = path.exists() and file_sha256(path) == digest.hexdigest()
+        if same:
+            temporary.unlink()
+        else:
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), kinds, not same
 
 
 def column_kinds(table: pd.DataFrame) -> dict[str, str]:

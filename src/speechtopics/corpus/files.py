@@ -29,14 +29,21 @@ IGNORED_NAMES = {"metadata.csv", ".gitkeep", ".DS_Store", "README.md", "Thumbs.d
 
 def iter_speech_files(raw_dir: Path) -> list[Path]:
     """Files under ``raw_dir`` (recursively) in a stable order, hidden files and metadata excluded."""
-    files = []
-    for path in sorted(raw_dir.rglob("*")):
-        if not path.is_file() or path.name in IGNORED_NAMES:
-            continue
-        if any(part.startswith(".") for part in path.relative_to(raw_dir).parts):
-            continue
-        files.append(path)
-    return files
+    return [
+        path
+        for path in sorted(raw_dir.rglob("*"))
+        if path.is_file() and is_speech_file(path.relative_to(raw_dir))
+    ]
+
+
+def is_speech_file(relative: Path) -> bool:
+    """Whether a file (path relative to the folder of speeches) is read as a speech.
+
+    Hidden files and folders and :data:`IGNORED_NAMES` are not.
+    """
+    if relative.name in IGNORED_NAMES:
+        return False
+    return not any(part.startswith(".") for part in relative.parts)
 
 
 def display_name(name: str) -> tuple[str, str | None]:

@@ -10,7 +10,9 @@ the tokenizer's code re-tokenizes, and nothing else does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from ..config import Paths, Settings, as_settings, default_paths
 from ..io import cache_memory, call_cached, source_hash
@@ -25,13 +27,41 @@ from .model import Corpus
 TOKEN_CODE = ("config", "io.py", "text")
 
 
-def build_cleaner(paths: Paths, settings: Settings) -> Callable[[str], CleanResult]:
-    """The cleaning function for a run: default rules with the noise list from the lexicon."""
-    rules = default_rules(
-        watermarks=load_word_list(paths.noise),
-        traditional_to_simplified_enabled=settings.clean.traditional_to_simplified,
+@lru_cache(maxsize=8)
+def _cleaning_rules(watermarks: tuple[str, ...], traditional_to_simplified: bool) -> list:
+    return default_rules(
+        watermarks=list(watermarks), traditional_to_simplified_enabled=traditional_to_simplified
     )
-    return lambda text: clean_text(text, rules)
+
+
+@dataclass(frozen=True)
+class Cleaner:
+    """The cleaning function of a run: the default rules with the lexicon's noise list.
+
+    Small and picklable (the rules are built on first use in each process),
+    so the same cleaning runs in worker processes and Spark tasks.
+
+    Attributes
+    ----------
+    watermarks : tuple of str
+        Site watermarks to delete (``noise.txt``).
+    traditional_to_simplified : bool
+        ``[clean] traditional_to_simplified``.
+    """
+
+    watermarks: tuple[str, ...] = ()
+    traditional_to_simplified: bool = True
+
+    def __call__(self, text: str) -> CleanResult:
+        return clean_text(text, _cleaning_rules(self.watermarks, self.traditional_to_simplified))
+
+
+def build_cleaner(paths: Paths, settings: Settings) -> Cleaner:
+    """The cleaning function for a run: default rules with the noise list from the lexicon."""
+    return Cleaner(
+        watermarks=tuple(load_word_list(paths.noise)),
+        traditional_to_simplified=settings.clean.traditional_to_simplified,
+    )
 
 
 def build_tokenizer(paths: Paths, settings: Settings, themes: Sequence[Theme] = ()) -> Tokenizer:

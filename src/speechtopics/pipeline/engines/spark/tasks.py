@@ -1,0 +1,281 @@
+"""What runs inside Spark's Python workers: the project's own code, one partition at a time.
+
+Every function here is a ``mapPartitions`` body. They call the package's
+readers, cleaning rules, segmentation, tokenizer, KWIC and topic units; Spark
+only hands them rows. Nothing here imports pyspark: rows come in as
+``pyspark.sql.Row`` objects (read like mappings) and leave as plain tuples
+in the order of the schemas in :mod:`.schemas`.
+
+The functions are imported by reference by the workers (the package must be
+installed on every executor), so the worker cache below survives from task to
+task in a reused Python worker: the tokenizer's dictionary is built once per
+worker, not once per task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ....analysis.themes.kwic import kwic
+from ....analysis.themes.rates import section_outline
+from ....analysis.topics.fit import topic_units
+from ....corpus.files import (
+    is_speech_file,
+    read_clean_file,
+    speech_doc_id,
+    speech_metadata,
+    traditional_note,
+)
+from ....corpus.load import Cleaner
+from ....corpus.metadata import METADATA_COLUMNS
+from ....corpus.model import Corpus, LoadReport
+from ....io import sha256_hex
+from ....text.clean import count_cjk
+from ....text.lexicon import Theme
+from ....text.segment import Unit, segment_speech, title_from_text, top_level_sections
+from ....text.tokenize import Tokenizer
+from .schemas import UNIT_FIELDS
+
+#: Per Python worker: unpickled tokenizers by the hash of their bytes.
+_WORKER_CACHE: dict[str, Tokenizer] = {}
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    """What a task needs to read and clean speeches (small and picklable).
+
+    Attributes
+    ----------
+    raw_dir : str
+        The folder of speeches (file names are reported relative to it).
+    cleaner : Cleaner
+        The run's cleaning rules.
+    rows_by_file : dict
+        ``metadata.csv`` rows by their ``file`` cell.
+    """
+
+    raw_dir: str
+    cleaner: Cleaner
+    rows_by_file: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def order_key(raw_dir: str, path: str) -> bytes:
+    """Sort key of a file that orders like the local loader's ``sorted(Path.rglob(...))``.
+
+    The path's parts joined by a zero byte (it sorts below every other
+    character, so the bytes compare like the list of parts).
+    """
+    parts = _relative(raw_dir, path).parts
+    return b"\x00".join(os.fsencode(part) for part in parts)
+
+
+def _skipped(name: str, key: bytes, notes: list[str], reason: str) -> tuple:
+    return (name, key, "skipped", reason, notes) + (None,) * 16
+
+
+def read_clean_one(path_text: str, data: bytes | None, job: LoadJob) -> tuple:
+    """One file → one row of :data:`~.schemas.SPEECH_SCHEMA`: a loaded speech or a skipped file.
+
+    The per-file steps of :func:`~speechtopics.corpus.files.load_corpus`
+    (read, clean, no-Chinese check, metadata row, doc_id, title); duplicates
+    and doc_id clashes are corpus-wide and found by Spark afterwards.
+    """
+    path = Path(path_text.removeprefix("file://").removeprefix("file:"))
+    key = order_key(job.raw_dir, str(path))
+    file = read_clean_file(path, Path(job.raw_dir), job.cleaner, data)
+    if file.reason:
+        return _skipped(file.name, key, file.notes, file.reason)
+    read, cleaned = file.read, file.cleaned
+    row_key, meta = speech_metadata(file.name, path, job.rows_by_file)
+    doc_id, repaired = speech_doc_id(meta, path)
+    return (
+        file.name,
+        key,
+        "loaded",
+        "",
+        file.notes,
+        row_key,
+        doc_id,
+        repaired,
+        path.suffix.lstrip(".").lower(),
+        read.format,
+        read.encoding,
+        sha256_hex(read.data),
+        meta.get("title") or title_from_text(cleaned.text),
+        json.dumps(meta, ensure_ascii=False, sort_keys=True),
+        len(read.text),
+        len(cleaned.text),
+        sha256_hex(cleaned.text),
+        json.dumps(cleaned.removed_chars),
+        json.dumps(cleaned.changed_chars),
+        traditional_note(cleaned),
+        cleaned.text,
+    )
+
+
+def read_clean_partition(rows: Iterable[tuple[str, Any]], job: LoadJob) -> Iterator[tuple]:
+    """``mapPartitions`` body: ``(path, bytes or None)`` pairs → speech rows.
+
+    The bytes come from Spark's ``binaryFile`` reader (which lists every
+    file: hidden files and ``metadata.csv`` are passed over here, as the
+    local loader does); ``None`` means the task opens the file itself.
+    """
+    for path, content in rows:
+        local = path.removeprefix("file://").removeprefix("file:")
+        if content is not None and not is_speech_file(_relative(job.raw_dir, local)):
+            continue
+        yield read_clean_one(path, None if content is None else bytes(content), job)
+
+
+def _relative(raw_dir: str, path: str) -> Path:
+    return Path(path).relative_to(raw_dir) if Path(path).is_relative_to(raw_dir) else Path(path)
+
+
+def clean_record_one(record: Mapping[str, Any], job: LoadJob) -> tuple:
+    """One record of a speeches dataset (``doc_id``, ``text``, optional ``file``, ``title``, metadata).
+
+    The text is already decoded; cleaning, the no-Chinese check, the safe
+    doc_id and the title rule are those of a file (format ``table``).
+    """
+    name = str(record.get("file") or record["doc_id"])
+    key = name.encode("utf-8")
+    text = str(record.get("text") or "")
+    cleaned = job.cleaner(text)
+    if count_cjk(cleaned.text) == 0:
+        reason = "no text after cleaning (no Chinese characters left); check the record's text"
+        return _skipped(name, key, [], reason)
+    meta = {column: str(record.get(column) or "") for column in METADATA_COLUMNS}
+    meta["doc_id"] = str(record["doc_id"])
+    doc_id, repaired = speech_doc_id(meta, Path(name))
+    return (
+        name,
+        key,
+        "loaded",
+        "",
+        [],
+        None,
+        doc_id,
+        repaired,
+        "",
+        "table",
+        "utf-8",
+        sha256_hex(text),
+        meta.get("title") or title_from_text(cleaned.text),
+        json.dumps(meta, ensure_ascii=False, sort_keys=True),
+        len(text),
+        len(cleaned.text),
+        sha256_hex(cleaned.text),
+        json.dumps(cleaned.removed_chars),
+        json.dumps(cleaned.changed_chars),
+        traditional_note(cleaned),
+        cleaned.text,
+    )
+
+
+def clean_records_partition(rows: Iterable[Any], job: LoadJob) -> Iterator[tuple]:
+    """``mapPartitions`` body for a Parquet or JSON-lines dataset of speeches."""
+    for row in rows:
+        yield clean_record_one(row.asDict(), job)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def pickled_tokenizer(tokenizer: Tokenizer) -> bytes:
+    """The tokenizer as bytes for the workers: settings, stopwords, synonyms, user-dictionary entries.
+
+    Its cache key is computed first (on the driver, where the lexicon files
+    are), so the workers never look for those files.
+    """
+    _ = tokenizer.cache_key
+    return pickle.dumps(tokenizer)
+
+
+def worker_tokenizer(blob: bytes) -> Tokenizer:
+    """The tokenizer in ``blob``, unpickled once per Python worker and kept (segmenter included)."""
+    key = hashlib.sha256(blob).hexdigest()
+    tokenizer = _WORKER_CACHE.get(key)
+    if tokenizer is None:
+        tokenizer = pickle.loads(blob)
+        _WORKER_CACHE[key] = tokenizer
+    return tokenizer
+
+
+def segment_tokenize_one(doc_id: str, text: str, tokenizer: Tokenizer) -> tuple[list, list, int]:
+    """Units with tokens, section outline and number of top-level sections of one cleaned speech."""
+    units = segment_speech(doc_id, text)
+    token_lists = tokenizer.tokenize_many([unit.text for unit in units], n_jobs=1)
+    unit_rows = [
+        tuple(getattr(unit, name) for name in UNIT_FIELDS[:-1]) + (tokens,)
+        for unit, tokens in zip(units, token_lists, strict=True)
+    ]
+    outline_rows = [
+        (str(row.section_path), str(row.section_heading), int(row.section_order))
+        for row in section_outline(units).itertuples(index=False)
+    ]
+    return unit_rows, outline_rows, len(top_level_sections(units))
+
+
+def tokenize_partition(rows: Iterable[Any], blob: Any) -> Iterator[tuple]:
+    """``mapPartitions`` body: speeches → rows of :data:`~.schemas.TOKENIZED_SCHEMA`.
+
+    ``blob`` is a Spark broadcast of :func:`pickled_tokenizer`'s bytes.
+    """
+    tokenizer = worker_tokenizer(blob.value)
+    for row in rows:
+        units, outline, sections = segment_tokenize_one(row["doc_id"], row["text"], tokenizer)
+        yield (row["doc_id"], row["clean_sha256"], units, outline, sections)
+
+
+# --------------------------------------------------------------------------- KWIC and topic units
+
+
+def unit_from_row(row: Any) -> Unit:
+    """A :class:`~speechtopics.text.segment.Unit` from a stored unit row."""
+    return Unit(doc_id=row["doc_id"], **{name: row[name] for name in UNIT_FIELDS[:-1]})
+
+
+def kwic_partition(rows: Iterable[Any], themes: Sequence[Theme], window: int) -> Iterator[tuple]:
+    """``mapPartitions`` body: unit rows → the project's KWIC rows of every theme, with its rank."""
+    units = [unit_from_row(row) for row in rows]
+    for rank, theme in enumerate(themes):
+        table = kwic(units, list(theme.terms), window=window, theme=theme.name)
+        for record in table.itertuples(index=False):
+            yield (rank, *record)
+
+
+def speech_corpus(units: Sequence[Unit], tokens: Mapping[str, list[str]]) -> Corpus:
+    """A :class:`~speechtopics.corpus.model.Corpus` of units and tokens only (for ``at_grain``)."""
+    return Corpus(
+        speeches=[],
+        report=LoadReport(),
+        units=list(units),
+        tokens=dict(tokens),
+        tokenizer=Tokenizer(),
+        themes=[],
+    )
+
+
+def topic_units_partition(rows: Iterable[Any], grain: str, min_tokens: int) -> Iterator[tuple]:
+    """``mapPartitions`` body: one row per speech (its units) → the project's topic units.
+
+    Each speech's units are grouped at ``grain`` by
+    :meth:`~speechtopics.corpus.model.Corpus.at_grain` and merged by
+    :func:`~speechtopics.analysis.topics.fit.topic_units`, as the local engine does.
+    """
+    for row in rows:
+        units = [unit_from_row({"doc_id": row["doc_id"], **unit.asDict()}) for unit in row["units"]]
+        tokens = {unit["unit_id"]: list(unit["tokens"]) for unit in row["units"]}
+        frame = speech_corpus(units, tokens).at_grain(grain)
+        if frame.empty:
+            continue
+        merged = topic_units(frame[["doc_id", "unit_id", "section_path", "tokens"]], min_tokens)
+        for record in merged.itertuples(index=False):
+            yield (record.doc_id, record.unit_id, record.section_path, list(record.tokens))
