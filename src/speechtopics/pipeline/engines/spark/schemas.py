@@ -72,7 +72,9 @@ KWIC_SCHEMA = (
 )
 
 #: A topic unit (``topic_units_partition``).
-TOPIC_UNIT_SCHEMA = "doc_id string, unit_id string, section_path string, tokens array<string>"
+TOPIC_UNIT_SCHEMA = (
+    "doc_id string, unit_id string, section_path string, tokens array<string>, position long"
+)
 
 
 def spark_schema(fields: tuple[tuple[str, str], ...]) -> str:

@@ -277,5 +277,11 @@ def topic_units_partition(rows: Iterable[Any], grain: str, min_tokens: int) -> I
         if frame.empty:
             continue
         merged = topic_units(frame[["doc_id", "unit_id", "section_path", "tokens"]], min_tokens)
-        for record in merged.itertuples(index=False):
-            yield (record.doc_id, record.unit_id, record.section_path, list(record.tokens))
+        for position, record in enumerate(merged.itertuples(index=False)):
+            yield (
+                record.doc_id,
+                record.unit_id,
+                record.section_path,
+                list(record.tokens),
+                position,
+            )
