@@ -29,6 +29,22 @@ def write_manifest(
     paths: Paths, settings: Settings, corpus: Corpus, summary: RunSummary, started: datetime
 ) -> None:
     """Write ``manifest.json`` for a finished run."""
+    speeches = {
+        speech.doc_id: {"file": speech.file, "sha256": speech.sha256} for speech in corpus.speeches
+    }
+    write_manifest_record(paths, settings, corpus_key(corpus), speeches, summary, started)
+
+
+def write_manifest_record(
+    paths: Paths,
+    settings: Settings,
+    corpus_hash: str,
+    speeches: dict[str, dict[str, str]],
+    summary: RunSummary,
+    started: datetime,
+    extra: dict | None = None,
+) -> None:
+    """Write ``manifest.json`` from its parts (``extra`` keys added, e.g. the engine of a Spark run)."""
     manifest = {
         "speechtopics_version": VERSION,
         "python": platform.python_version(),
@@ -36,17 +52,15 @@ def write_manifest(
         "libraries": library_versions(LIBRARIES),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "corpus_hash": corpus_key(corpus),
-        "speeches": {
-            speech.doc_id: {"file": speech.file, "sha256": speech.sha256}
-            for speech in corpus.speeches
-        },
+        "corpus_hash": corpus_hash,
+        "speeches": speeches,
         "parameters": settings.to_dict(),
         "lexicon": {name: file_sha256(getattr(paths, name)) for name in LEXICON_FILES},
         "stages": summary.rows,
         "outputs": dict(sorted(summary.outputs.items())),
         "tables": dict(sorted(summary.tables.items())),
         "prepared": dict(sorted(summary.prepared.items())),
+        **(extra or {}),
     }
     write_json(paths.processed / MANIFEST_FILE, manifest)
 

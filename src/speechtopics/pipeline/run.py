@@ -75,6 +75,8 @@ def run(
         inputs are unchanged.
     force : bool
         Ignore the cache: re-tokenize every speech and recompute every stage.
+        ``[engine] name = "spark"`` runs on Apache Spark instead
+        (:mod:`speechtopics.pipeline.engines.spark.run`).
     progress : bool
         Progress bars.
     echo : callable
@@ -95,6 +97,10 @@ def run(
         echo(f"another speechtopics run is using {paths.processed}; waiting for it to finish …")
         lock.acquire()
     try:
+        if settings.engine.name == "spark":
+            from .engines.spark.run import run_spark
+
+            return run_spark(paths, settings, selected, force, progress, echo)
         return _run_locked(paths, settings, selected, force, progress, echo)
     finally:
         lock.release()

@@ -52,6 +52,7 @@ def session_options(engine: EngineSettings) -> dict[str, str]:
     """
     options = {
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.python.worker.reuse": "true",
         "spark.sql.execution.arrow.pyspark.enabled": "false",

@@ -263,12 +263,16 @@ def speech_corpus(units: Sequence[Unit], tokens: Mapping[str, list[str]]) -> Cor
     )
 
 
-def topic_units_partition(rows: Iterable[Any], grain: str, min_tokens: int) -> Iterator[tuple]:
+def topic_units_partition(
+    rows: Iterable[Any], grain: str, min_tokens: int, merge: bool = True
+) -> Iterator[tuple]:
     """``mapPartitions`` body: one row per speech (its units) → the project's topic units.
 
     Each speech's units are grouped at ``grain`` by
-    :meth:`~speechtopics.corpus.model.Corpus.at_grain` and merged by
-    :func:`~speechtopics.analysis.topics.fit.topic_units`, as the local engine does.
+    :meth:`~speechtopics.corpus.model.Corpus.at_grain` and, with ``merge``,
+    short ones merged by :func:`~speechtopics.analysis.topics.fit.topic_units`
+    (the training units); without it, every unit of the grain (the units
+    ``doc_topic`` describes), as the local engine does.
     """
     for row in rows:
         units = [unit_from_row({"doc_id": row["doc_id"], **unit.asDict()}) for unit in row["units"]]
@@ -276,8 +280,9 @@ def topic_units_partition(rows: Iterable[Any], grain: str, min_tokens: int) -> I
         frame = speech_corpus(units, tokens).at_grain(grain)
         if frame.empty:
             continue
-        merged = topic_units(frame[["doc_id", "unit_id", "section_path", "tokens"]], min_tokens)
-        for position, record in enumerate(merged.itertuples(index=False)):
+        columns = ["doc_id", "unit_id", "section_path", "tokens"]
+        chosen = topic_units(frame[columns], min_tokens) if merge else frame[columns]
+        for position, record in enumerate(chosen.itertuples(index=False)):
             yield (
                 record.doc_id,
                 record.unit_id,

@@ -149,7 +149,7 @@ def doc_topic_frame(reported: ReportedTopics, data: TopicData, speeches):
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
-    proportions = reported.fit.model.transform(data.units).withColumn(
+    proportions = reported.fit.model.transform(data.grain_units).withColumn(
         "p", vector_to_array("topicDistribution")
     )
     topics = [

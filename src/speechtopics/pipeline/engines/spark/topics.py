@@ -66,6 +66,9 @@ class TopicData:
         tokens) and ``heldout``; units without a vocabulary word left out.
     train, heldout : DataFrame
         Fixed partitions (a seed gives the same topics on every run).
+    grain_units : DataFrame
+        Every unit of the grain (not merged) with a vocabulary word, with
+        ``features`` and ``n_tokens``: the units ``doc_topic`` describes.
     vocab : list of str
     term_frequency : ndarray
         Count of every vocabulary word in the topic units.
@@ -78,6 +81,7 @@ class TopicData:
     units: Any
     train: Any
     heldout: Any
+    grain_units: Any
     vocab: list[str]
     term_frequency: np.ndarray
     sample: list[list[str]]
@@ -91,8 +95,11 @@ class TopicData:
             frame.unpersist()
 
 
-def topic_units_frame(spark, units, grain: str, min_tokens: int):
-    """The project's topic units of every speech (``doc_id``, ``unit_id``, ``section_path``, ``tokens``, ``position``)."""
+def topic_units_frame(spark, units, grain: str, min_tokens: int, merge: bool = True):
+    """The project's topic units of every speech (``doc_id``, ``unit_id``, ``section_path``, ``tokens``, ``position``).
+
+    ``merge``: the training units (short units merged); else every unit of the grain.
+    """
     from pyspark.sql import functions as F
 
     fields = ["paragraph_index", *[name for name in UNIT_FIELDS if name != "paragraph_index"]]
@@ -100,7 +107,7 @@ def topic_units_frame(spark, units, grain: str, min_tokens: int):
         F.array_sort(F.collect_list(F.struct(*fields))).alias("units")
     )
     rows = speeches.rdd.mapPartitions(
-        functools.partial(topic_units_partition, grain=grain, min_tokens=min_tokens)
+        functools.partial(topic_units_partition, grain=grain, min_tokens=min_tokens, merge=merge)
     )
     return spark.createDataFrame(rows, TOPIC_UNIT_SCHEMA)
 
@@ -128,22 +135,29 @@ def _hash_order(column: str, seed: int):
     return F.xxhash64(F.col(column), F.lit(seed))
 
 
+def _bags(model, units):
+    """Bags of words and vocabulary tokens of units; those without a vocabulary word left out."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    total = F.aggregate(vector_to_array("features"), F.lit(0.0), lambda acc, value: acc + value)
+    bags = model.transform(units).withColumn("n_tokens", total.cast("long"))
+    return bags.where(F.col("n_tokens") > 0)
+
+
 def prepare_topic_data(
-    spark, topic_units, settings: TopicSettings, engine: EngineSettings
+    spark, topic_units, grain_units, settings: TopicSettings, engine: EngineSettings
 ) -> TopicData | None:
     """Vocabulary, bags of words, the held-out split and the coherence sample; None when too few."""
     from pyspark import StorageLevel
     from pyspark.ml.feature import CountVectorizerModel
-    from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
     vocab, frequency = vocabulary(topic_units, settings.no_below, settings.no_above)
     if len(vocab) < 2:
         return None
     model = CountVectorizerModel.from_vocabulary(vocab, inputCol="tokens", outputCol="features")
-    bags = model.transform(topic_units)
-    total = F.aggregate(vector_to_array("features"), F.lit(0.0), lambda acc, value: acc + value)
-    bags = bags.withColumn("n_tokens", total.cast("long")).where(F.col("n_tokens") > 0)
+    bags = _bags(model, topic_units)
     n_units = bags.count()
     share = settings.holdout_fraction if n_units >= 5 else 0.0
     bucket = F.pmod(_hash_order("unit_id", settings.split_seed), F.lit(10_000))
@@ -161,6 +175,7 @@ def prepare_topic_data(
         units=fixed,
         train=train,
         heldout=heldout,
+        grain_units=_bags(model, grain_units),
         vocab=vocab,
         term_frequency=frequency,
         sample=[list(row["tokens"]) for row in sample],
