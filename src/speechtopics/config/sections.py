@@ -312,7 +312,9 @@ class EngineSettings:
     reader : {"list", "binaryFile"}
         ``list``: the driver lists the folder of speeches and the tasks open
         the files (a folder every executor sees); ``binaryFile``: Spark lists
-        and reads them (any file system Spark reads, such as HDFS or S3).
+        and reads them (the bytes travel through the JVM; Spark's file
+        sources pass over empty files, so those are missing from the load
+        report).
     source : str
         A Parquet or JSON-lines dataset of speeches (``doc_id``, ``text``,
         optional ``file``, ``title`` and metadata columns) read instead of the

@@ -43,6 +43,17 @@ def spark_unavailable() -> str | None:
     return None
 
 
+def describe_spark() -> str:
+    """One line for ``make setup``: whether the Spark engine can run here, else what to install."""
+    reason = spark_unavailable()
+    if reason is not None:
+        return f"Spark engine (optional): not available: {reason}"
+    from importlib.metadata import version
+
+    java = shutil.which("java") or os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java")
+    return f"Spark engine (optional): ready (pyspark {version('pyspark')}, Java at {java})"
+
+
 def session_options(engine: EngineSettings) -> dict[str, str]:
     """The Spark settings of a run (``spark-submit --conf`` and ``spark-defaults.conf`` still apply).
 
@@ -104,3 +115,7 @@ def spark_session(engine: EngineSettings, app: str = "speechtopics") -> Iterator
     finally:
         if existing is None:
             spark.stop()
+
+
+if __name__ == "__main__":  # ``python -m speechtopics.pipeline.engines.spark.session``
+    print(describe_spark())
