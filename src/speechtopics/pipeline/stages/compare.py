@@ -150,6 +150,15 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
                 ),
                 style,
             )
+    _term_trends(output, corpus, years, section, no_trend, style)
+    output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
+    for analysis, note in notes:
+        output.messages.append(f"{analysis}: {note}")
+    return output
+
+
+def _term_trends(output: StageOutput, corpus, years, section, no_trend: str, style) -> None:
+    """``term_trends`` and its figure (a note when there are too few known years)."""
     trends = term_trends(
         corpus.at_grain("document"),
         years,
@@ -163,10 +172,6 @@ def compare_stage(inputs: StageInputs) -> StageOutput:
     else:
         figure = plot_term_trends(trends, section.top_n, style=style)
     output.add_figure("term_trends", figure, style)
-    output.tables["compare_notes"] = pd.DataFrame(notes, columns=NOTE_COLUMNS)
-    for analysis, note in notes:
-        output.messages.append(f"{analysis}: {note}")
-    return output
 
 
 def suggest_stage(inputs: StageInputs) -> StageOutput:
