@@ -27,7 +27,13 @@ Rows (the command behind each row is printed under the table):
    ``jieba.Tokenizer().lcut`` over the same texts (the bundled speeches,
    xi-speeches-2020, online-shopping-10cats), setup left out; plus what
    ``segment_speech`` (paragraph units) adds per million characters.
-6. **Clustering quality** (its own table, printed last): NMI and ARI, mean ±
+6. **A real corpus** (``scale``): cold, warm and add-one runs on the bench corpora.
+7. **Spark** (``spark``, needs pyspark and Java): load → tokens → theme rates
+   of bench-500 on ``local[2]`` against the local engine (time, CPU, peak
+   memory), and the same job on a 10× corpus of the same kind: the driver's
+   memory must stay flat (Python driver RSS at 10× ≤ 1.5× at 1×)
+   (``benchmarks/bench_spark.py``).
+8. **Clustering quality** (its own table, printed last): NMI and ARI, mean ±
    sd over seeds, of ``tfidf_kmeans``, ``lsa_kmeans`` and ``lsa_ward`` on
    thucnews-titles and online-shopping-10cats against their known classes,
    with the chance level and the silhouette against a column-permuted copy
@@ -66,7 +72,7 @@ from _common import (
     run_child,
 )
 
-SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean", "scale", "cluster")
+SECTIONS = ("tokenize", "e2e", "sweep", "scaling", "clean", "scale", "spark", "cluster")
 SCALING_DATASET = "online-shopping-10cats"
 
 
@@ -706,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale-repeat", type=int, help="repetitions of the bench-long runs (default --repeat)"
     )
+    parser.add_argument(
+        "--spark-repeat",
+        type=int,
+        help="repetitions of the bench-500 Spark runs (default --repeat)",
+    )
     parser.add_argument("--scaling-factors", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument(
         "--scaling-n-jobs", type=int, default=1, help="tokenizer processes in the scaling runs"
@@ -743,6 +754,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_clean(repeat)
     if "scale" in args.only:
         rows += bench_scale(args.scale_repeat or repeat, large=not args.quick)
+    if "spark" in args.only:
+        from bench_spark_rows import spark_rows
+
+        rows += spark_rows(args.spark_repeat or repeat, _progress, Row)
     lines.append(
         f"after: {load_text()}; {(time.perf_counter() - started) / 60:.1f} min; medians of "
         f"{repeat} repetition(s) unless the command says otherwise"

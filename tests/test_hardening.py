@@ -25,8 +25,9 @@ from speechtopics.cli import main
 from speechtopics.config import PROJECT_ROOT
 from speechtopics.corpus.decode import decode_bytes
 from speechtopics.corpus.dedupe import find_near_duplicates, shingle_containment, shingles
-from speechtopics.corpus.files import load_corpus, safe_doc_id
+from speechtopics.corpus.files import load_corpus
 from speechtopics.corpus.metadata import read_metadata
+from speechtopics.corpus.naming import safe_doc_id
 from speechtopics.corpus.readers import MAX_FILE_BYTES
 from speechtopics.text.clean import clean_text, default_rules
 from speechtopics.text.lexicon import (

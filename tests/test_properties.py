@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from speechtopics.config import PROJECT_ROOT
 from speechtopics.corpus.decode import DecodedText, LoadError, decode_bytes
 from speechtopics.corpus.dedupe import find_near_duplicates
-from speechtopics.corpus.files import MAX_DOC_ID_BYTES, safe_doc_id
 from speechtopics.corpus.metadata import read_metadata
+from speechtopics.corpus.naming import MAX_DOC_ID_BYTES, safe_doc_id
 from speechtopics.corpus.readers import read_html
 from speechtopics.text.clean import cjk_only, clean_text, count_cjk, default_rules
 from speechtopics.text.lexicon import (

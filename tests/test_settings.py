@@ -86,9 +86,11 @@ def test_the_project_file_matches_the_defaults_it_documents():
         "compare",
         "suggest",
         "figures",
+        "engine",
     }
     assert project.figures.width_inches == 7.0
     assert project.figures.formats == ("png", "svg", "pdf")
+    assert project.engine.name == "local"  # the default engine needs no Java
 
 
 def test_figure_widths_are_single_double_or_inches(tmp_path):
@@ -99,6 +101,28 @@ def test_figure_widths_are_single_double_or_inches(tmp_path):
             Settings.from_dict({"figures": {"width": width}})
     with pytest.raises(SettingsError, match="formats"):
         Settings.from_dict({"figures": {"formats": ["png", "gif"]}})
+
+
+def test_the_engine_section_is_checked_before_spark_starts():
+    engine = Settings.from_dict(
+        {"engine": {"name": "spark", "master": "spark://host:7077", "driver_memory": "512m"}}
+    ).engine
+    assert (engine.name, engine.master, engine.driver_memory) == (
+        "spark",
+        "spark://host:7077",
+        "512m",
+    )
+    for changes, message in (
+        ({"name": "dask"}, "one of 'local', 'spark'"),
+        ({"reader": "glob"}, "one of 'list', 'binaryFile'"),
+        ({"master": " "}, "give a Spark master"),
+        ({"driver_memory": "lots"}, "a size such as"),
+        ({"files_per_task": 0}, "at least 1"),
+        ({"lda_subsampling": 0.0}, "greater than 0"),
+        ({"mster": "local[2]"}, "did you mean master?"),
+    ):
+        with pytest.raises(SettingsError, match=message):
+            Settings.from_dict({"engine": changes})
 
 
 def test_a_mapping_over_the_defaults_is_checked_like_a_file():

@@ -27,6 +27,7 @@ from .corpus.decode import LoadError
 from .corpus.load import build_cleaner, build_tokenizer, load
 from .corpus.readers import read_speech_file
 from .io import read_table
+from .pipeline.engines import ENGINES
 from .pipeline.history import describe_changes
 from .pipeline.outputs import OutputError
 from .pipeline.run import run
@@ -156,9 +157,21 @@ def cmd_outline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _engine_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    """``--engine`` and ``--master`` applied over ``[engine]``."""
+    changes = {}
+    if args.engine:
+        changes["name"] = args.engine
+    if args.master:
+        changes["master"] = args.master
+        changes.setdefault("name", "spark")
+    return settings.updated({"engine": changes}, "command line") if changes else settings
+
+
 def cmd_run(args: argparse.Namespace) -> int:
 
     paths, settings = _paths_and_settings(args)
+    settings = _engine_settings(args, settings)
     summary = run(
         paths,
         settings,
@@ -398,6 +411,16 @@ def _add_analysis_commands(sub) -> None:
         "--force",
         action="store_true",
         help="ignore the cache: re-tokenize and recompute everything",
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="local (this process, the default) or spark (Apache Spark; see docs/scaling.md)",
+    )
+    p.add_argument(
+        "--master",
+        metavar="URL",
+        help="Spark master, e.g. local[2], spark://host:7077, yarn (implies --engine spark)",
     )
     p.set_defaults(func=cmd_run)
 

@@ -132,9 +132,13 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 COLUMN_KINDS = ("text", "integer", "number", "boolean")
 
 
-def table_csv_bytes(table: pd.DataFrame) -> bytes:
-    """The project's CSV form of a table: UTF-8, no index, floats to six significant digits."""
-    text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+def table_csv_bytes(table: pd.DataFrame, header: bool = True) -> bytes:
+    """The project's CSV form of a table: UTF-8, no index, floats to six significant digits.
+
+    ``header=False`` gives the rows only: a table written in pieces is the
+    first piece with its header and the others without.
+    """
+    text = table.to_csv(index=False, header=header, float_format="%.6g", lineterminator="\n")
     return text.encode("utf-8")
 
 

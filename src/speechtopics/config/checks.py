@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -170,6 +171,27 @@ def check_values(settings: Any, source: str) -> list[str]:
     alpha = settings.topics.alpha
     if not isinstance(alpha, str) and alpha <= 0:
         problems.append(f"{source} [topics] alpha = {alpha!r}: a number must be greater than 0")
+    problems.extend(check_engine(settings.engine, source))
+    return problems
+
+
+#: A JVM heap size as Spark reads it: a whole number with an optional unit (no unit: MiB).
+_MEMORY_RE = re.compile(r"[1-9][0-9]*[kmgt]?", re.IGNORECASE)
+
+
+def check_engine(engine: Any, source: str) -> list[str]:
+    """Problems with ``[engine]``: a Spark master URL and a driver heap Spark can use."""
+    problems = []
+    if not engine.master.strip():
+        problems.append(
+            f'{source} [engine] master = "": give a Spark master, e.g. "local[2]" '
+            'or "spark://host:7077"'
+        )
+    if not _MEMORY_RE.fullmatch(engine.driver_memory):
+        problems.append(
+            f"{source} [engine] driver_memory = {engine.driver_memory!r}: expected a size "
+            'such as "1g" or "512m"'
+        )
     return problems
 
 

@@ -427,6 +427,76 @@ class FigureSettings:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    """``[engine]``: where a run computes: in this Python process or on Apache Spark.
+
+    Attributes
+    ----------
+    name : {"local", "spark"}
+        ``local`` (default) runs every stage in this process; ``spark`` runs
+        load, tokens, keywords, theme rates, KWIC and topics (MLlib LDA) as
+        Spark jobs (needs ``pip install 'speechtopics[spark]'`` and Java 17).
+    master : str
+        Spark master URL: ``local[2]`` (in-process, two cores),
+        ``spark://host:7077``, ``yarn``, ``k8s://…``.
+    driver_memory : str
+        JVM heap of the Spark driver (in local mode the executors share it).
+    quick_jvm : bool
+        Start the JVM with its quick (C1-only) compiler: the session starts in
+        half the time, but MLlib's LDA runs about three times slower.
+    shuffle_partitions : int
+        ``spark.sql.shuffle.partitions``.
+    files_per_task : int
+        Speech files read and cleaned per Spark task.
+    speeches_per_task : int
+        Speeches segmented and tokenized per Spark task.
+    reader : {"list", "binaryFile"}
+        ``list``: the driver lists the folder of speeches and the tasks open
+        the files (a folder every executor sees); ``binaryFile``: Spark lists
+        and reads them (the bytes travel through the JVM; Spark's file
+        sources pass over empty files, so those are missing from the load
+        report).
+    source : str
+        A Parquet or JSON-lines dataset of speeches (``doc_id``, ``text``,
+        optional ``file``, ``title`` and metadata columns) read instead of the
+        folder of speeches; ``""`` reads the folder.
+    store : str
+        Folder of the Parquet store of units and tokens reused by later runs
+        (relative to the project folder; ``""`` = ``<interim>/spark``).
+    driver_max_units : int
+        Corpora of at most this many paragraph units are also brought to the
+        driver for the analyses Spark does not run (keyness, similarity, word
+        clouds, formulations, theme positions, clustering, per-speech figures);
+        larger ones skip them, and the run summary says so.
+    lda_iterations : int
+        MLlib LDA: iterations of a reported fit (sweep fits run
+        ``[topics] sweep_share`` of them).
+    lda_subsampling : float
+        MLlib online LDA: share of the units in each mini-batch.
+    lda_partitions : int
+        Partitions of the topic units (fixed, so that a seed gives the same topics).
+    coherence_sample : int
+        Units collected to the driver to score the topics' coherence.
+    """
+
+    name: Literal["local", "spark"] = "local"
+    master: str = "local[2]"
+    driver_memory: str = "1g"
+    quick_jvm: bool = False
+    shuffle_partitions: int = field(default=8, metadata=_range(1))
+    files_per_task: int = field(default=32, metadata=_range(1))
+    speeches_per_task: int = field(default=16, metadata=_range(1))
+    reader: Literal["list", "binaryFile"] = "list"
+    source: str = ""
+    store: str = ""
+    driver_max_units: int = field(default=250_000, metadata=_range(0))
+    lda_iterations: int = field(default=50, metadata=_range(1))
+    lda_subsampling: float = field(default=0.5, metadata=_range(0, 1, above=0))
+    lda_partitions: int = field(default=4, metadata=_range(1))
+    coherence_sample: int = field(default=2000, metadata=_range(10))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of a run, one typed object per ``speechtopics.toml`` section."""
 
@@ -441,6 +511,7 @@ class Settings:
     compare: CompareSettings = field(default_factory=CompareSettings)
     suggest: SuggestSettings = field(default_factory=SuggestSettings)
     figures: FigureSettings = field(default_factory=FigureSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "settings") -> Settings:

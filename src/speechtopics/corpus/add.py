@@ -20,8 +20,9 @@ from ..text.clean import CleanResult, count_cjk
 from ..text.segment import title_from_text
 from .decode import _BOMS, LoadError, decode_bytes
 from .dedupe import NEAR_DUPLICATE_CONTAINMENT, shingle_containment, shingles
-from .files import load_corpus, safe_doc_id
+from .files import load_corpus
 from .metadata import METADATA_COLUMNS, read_metadata
+from .naming import safe_doc_id
 from .readers import read_speech_file
 
 

@@ -5,25 +5,38 @@ of its raw bytes, the detected format and encoding, its metadata row and its
 raw and cleaned text. Files that cannot be used are reported with the reason
 in a :class:`~speechtopics.corpus.model.LoadReport`; the others still load.
 Exact duplicates (same cleaned text) load once; near-duplicates are flagged.
+
+The per-file steps (:func:`read_clean_file`, :func:`file_speech`,
+:func:`loaded_row`, with :mod:`.naming` for names, doc_ids and metadata
+rows) are what :func:`load_corpus` itself runs, so a loader that reads the
+files elsewhere (the Spark engine's tasks) gets the same speeches and rows.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..io import json_sha256, sha256_hex, source_hash
+from ..io import sha256_hex
 from ..progress import track
 from ..text.clean import CleanResult, count_cjk
 from ..text.segment import title_from_text
 from .dedupe import NEAR_DUPLICATE_CONTAINMENT, find_near_duplicates
-from .metadata import METADATA_COLUMNS, Metadata, read_metadata
+from .metadata import Metadata, read_metadata
 from .model import LoadReport, Speech
-from .readers import MAX_FILE_BYTES, LoadError, SpeechFile, check_speech_file, read_speech_bytes
+from .naming import display_name, file_name, speech_doc_id, speech_metadata, unique_doc_id
+from .readcache import ReadCache
+from .readers import (
+    MAX_FILE_BYTES,
+    LoadError,
+    SpeechFile,
+    check_speech_data,
+    check_speech_file,
+    read_speech_bytes,
+)
 
 #: Files under the raw folder that are not speeches, with what they are (listed as ignored).
 IGNORED_NAMES = {
@@ -144,129 +157,11 @@ def iter_speech_files(raw_dir: Path) -> list[Path]:
     return walk_raw(raw_dir).files
 
 
-def display_name(name: str) -> tuple[str, str | None]:
-    """A file name fit for reports, and a note when it had to be repaired.
-
-    File names that are not valid UTF-8 (copied from old GBK archives)
-    reach Python with undecodable bytes; they are shown decoded as GB18030
-    when that works, else with the bad bytes escaped.
-
-    Returns
-    -------
-    (name, note)
-        ``note`` is ``None`` when the name was fine.
-    """
-    if not any(0xD800 <= ord(char) <= 0xDFFF for char in name):
-        return name, None
-    raw = os.fsencode(name)
-    try:
-        shown = raw.decode("gb18030")
-        how = "read as GB18030"
-    except UnicodeDecodeError:
-        shown = raw.decode("utf-8", errors="backslashreplace")
-        how = "undecodable bytes shown as \\x.."
-    return (
-        shown,
-        f"the file name is not UTF-8 ({how}: {shown}); rename the file to keep this name stable",
-    )
-
-
-_UNSAFE_ID_RE = re.compile(r"[\\/\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-#: Longest doc_id in UTF-8 bytes (it becomes a file name under ``interim/cleaned``).
-MAX_DOC_ID_BYTES = 150
-
-
-def safe_doc_id(candidate: str) -> str:
-    """A doc_id that can be used as a file name: no path separators, control characters or leading dots.
-
-    Parameters
-    ----------
-    candidate : str
-        A file stem or a ``doc_id`` cell of ``metadata.csv``.
-
-    Returns
-    -------
-    str
-        ``candidate`` when it is safe, else a repaired form (``a/b`` → ``a_b``;
-        over-long ids are cut and end with a short hash).
-    """
-    safe = _UNSAFE_ID_RE.sub("_", candidate).strip()
-    safe = re.sub(r"^\.+", lambda m: "_" * len(m.group(0)), safe)
-    if not safe:
-        safe = "speech"
-    if len(safe.encode("utf-8")) > MAX_DOC_ID_BYTES:
-        digest = sha256_hex(candidate)[:8]
-        cut = safe.encode("utf-8")[: MAX_DOC_ID_BYTES - 9].decode("utf-8", errors="ignore")
-        safe = f"{cut}_{digest}"
-    return safe
-
-
-def _unique_doc_id(doc_id: str, suffix: str, used: set[str]) -> str:
-    if doc_id not in used:
-        return doc_id
-    candidate = f"{doc_id}.{suffix}" if suffix else f"{doc_id}_2"
-    number = 1
-    while candidate in used:
-        number += 1
-        candidate = f"{doc_id}_{number}"
-    return candidate
-
-
-#: Source files whose code decides what reading and cleaning a file gives (part of the read cache key).
-READ_CODE = (
-    "corpus/readers.py",
-    "corpus/docx.py",
-    "corpus/html.py",
-    "corpus/decode.py",
-    "text/clean.py",
-)
-
-
-class ReadCache:
-    """Reading and cleaning results of speech files, kept by content in a signed cache.
-
-    The key is the file's bytes, its extension, the reading and cleaning
-    code and the cleaner's own key, so every command that loads the corpus
-    reads and cleans a file once, and a refused file is refused at once.
-
-    Parameters
-    ----------
-    memory : SignedMemory
-        The project's cache (:func:`speechtopics.io.cache_memory`).
-    cleaner_key : str
-        What the cleaner depends on (noise list, settings).
-    """
-
-    NAMESPACE = "speechtopics.corpus.files.read"
-
-    def __init__(self, memory: Any, cleaner_key: str) -> None:
-        self.store = memory.store
-        self.cleaner_key = cleaner_key
-        self.stats = {"files_read": 0, "files_from_cache": 0}
-        self.problems: list[str] = []
-
-    def key(self, data: bytes, suffix: str) -> str:
-        return json_sha256(
-            [sha256_hex(data), suffix, source_hash(READ_CODE), self.cleaner_key, MAX_FILE_BYTES]
-        )
-
-    def get(self, key: str) -> Any:
-        status, value, problem = self.store.load(self.NAMESPACE, key)
-        if status == "rejected":
-            self.problems.append(f"cache entry of a file rejected: {problem}; read again")
-        if status == "hit":
-            self.stats["files_from_cache"] += 1
-            return value
-        self.stats["files_read"] += 1
-        return None
-
-    def put(self, key: str, value: Any) -> None:
-        problem = self.store.store(self.NAMESPACE, key, value)
-        if problem:
-            self.problems.append(f"reading result not cached: {problem}")
-
-
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, data: bytes | None = None) -> bytes:
+    """The file's bytes, checked before they are read (or ``data`` read elsewhere, checked alike)."""
+    if data is not None:
+        check_speech_data(path.name, data)
+        return data
     size = check_speech_file(path)
     with path.open("rb") as handle:
         data = handle.read(min(size, MAX_FILE_BYTES) + 1)
@@ -285,9 +180,15 @@ def _read_and_clean(
 
 
 def read_file(
-    path: Path, cleaner: Callable[[str], CleanResult], cache: ReadCache | None = None
+    path: Path,
+    cleaner: Callable[[str], CleanResult],
+    cache: ReadCache | None = None,
+    data: bytes | None = None,
 ) -> tuple[SpeechFile, CleanResult]:
     """Read, decode and clean one file, through the read cache when given.
+
+    ``data`` is the file's bytes when someone else read them (Spark's
+    ``binaryFile``); they get the same checks as a file opened here.
 
     Raises
     ------
@@ -297,7 +198,7 @@ def read_file(
     OSError
         The file could not be opened or read.
     """
-    data = _read_bytes(path)
+    data = _read_bytes(path, data)
     suffix = path.suffix.lower()
     key = cache.key(data, suffix) if cache is not None else ""
     found = cache.get(key) if cache is not None else None
@@ -322,6 +223,146 @@ def read_file(
     return read, cleaned
 
 
+@dataclass
+class FileRead:
+    """One file read and cleaned: what the corpus-wide steps (duplicates, doc_id clashes) start from.
+
+    Attributes
+    ----------
+    name : str
+        File name relative to the folder of speeches, fit for reports.
+    notes : list of str
+        Warnings about the file (a name that is not UTF-8, a truncated file …), in report order.
+    read : SpeechFile or None
+        What was read (None when the file is skipped).
+    cleaned : CleanResult or None
+        The cleaned text (None when the file is skipped).
+    reason : str
+        Why the file is skipped (``""`` when it is not).
+    """
+
+    name: str
+    notes: list[str] = field(default_factory=list)
+    read: SpeechFile | None = None
+    cleaned: CleanResult | None = None
+    reason: str = ""
+
+
+def read_clean_file(
+    path: Path,
+    raw_dir: Path,
+    cleaner: Callable[[str], CleanResult],
+    data: bytes | None = None,
+    cache: ReadCache | None = None,
+) -> FileRead:
+    """Read and clean one speech file: the per-file part of :func:`load_corpus`.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    raw_dir : Path
+        The folder of speeches (names are reported relative to it).
+    cleaner : callable
+        ``str -> CleanResult``.
+    data : bytes, optional
+        The file's bytes when someone else read them (Spark's ``binaryFile``).
+    cache : ReadCache, optional
+        Reuse the reading and cleaning of files read before.
+
+    Returns
+    -------
+    FileRead
+        With ``reason`` set when the file cannot be used (it is then skipped).
+    """
+    name, name_note = file_name(path, raw_dir)
+    result = FileRead(name=name, notes=[name_note] if name_note is not None else [])
+    try:
+        read, cleaned = read_file(path, cleaner, cache, data)
+    except LoadError as exc:
+        result.reason = str(exc).split(": ", 1)[-1]
+        return result
+    except OSError as exc:
+        result.reason = f"could not be read ({exc.strerror or exc})"
+        return result
+    if count_cjk(cleaned.text) == 0:
+        reason = "no text after cleaning (no Chinese characters left); check the file's content"
+        if read.notes:
+            reason = f"{reason} ({'; '.join(read.notes)})"
+        result.reason = reason
+        return result
+    result.notes.extend(read.notes)
+    result.read, result.cleaned = read, cleaned
+    return result
+
+
+def file_speech(file: FileRead, meta: dict[str, str], doc_id: str) -> Speech:
+    """The :class:`Speech` of a file read and cleaned, with its metadata row and final doc_id."""
+    read, cleaned = file.read, file.cleaned
+    return Speech(
+        doc_id=doc_id,
+        file=file.name,
+        format=read.format,
+        encoding=read.encoding,
+        sha256=sha256_hex(read.data),
+        title=meta.get("title") or title_from_text(cleaned.text),
+        meta=meta,
+        raw_text=read.text,
+        clean=cleaned,
+    )
+
+
+def loaded_row(speech: Speech) -> dict[str, Any]:
+    """The ``loaded`` row of the load report for a speech."""
+    return {
+        "doc_id": speech.doc_id,
+        "file": speech.file,
+        "format": speech.format,
+        "encoding": speech.encoding,
+        "sha256": speech.sha256,
+        "title": speech.title,
+        "chars_raw": len(speech.raw_text),
+        "chars_clean": len(speech.text),
+        "traditional_converted": speech.clean.changed_chars.get("traditional_to_simplified", 0),
+    }
+
+
+def traditional_note(cleaned: CleanResult) -> str | None:
+    """The load warning for a speech whose traditional characters were converted (None if none were)."""
+    converted = cleaned.changed_chars.get("traditional_to_simplified", 0)
+    if not converted:
+        return None
+    return f"traditional characters converted to simplified ({converted} characters)"
+
+
+def near_duplicate_warnings(pairs: Iterable[dict]) -> list[dict[str, str]]:
+    """One load warning per near-duplicate pair (:func:`find_near_duplicates`)."""
+    return [
+        {
+            "file": pair["file"],
+            "message": f"near-duplicate of {pair['near_duplicate_of']} "
+            f"({pair['containment']:.0%} of the shorter text's 5-character shingles shared); "
+            "both are loaded: remove one if they are the same speech",
+        }
+        for pair in pairs
+    ]
+
+
+def unmatched_metadata_warnings(
+    metadata: Metadata, metadata_path: Path | None, raw_dir: Path, matched_rows: set[str]
+) -> list[dict[str, str]]:
+    """One load warning per metadata row that names no loaded speech."""
+    return [
+        {
+            "file": str(metadata_path),
+            "message": f"{metadata_path} row {row_number}: metadata row for {file}, "
+            f"but no such file in {raw_dir} (or it was skipped or a duplicate)",
+        }
+        for file, row_number in metadata.row_numbers.items()
+        if file not in matched_rows
+    ]
+
+
 class _Loading:
     """The state of one load: report, speeches, ids and metadata rows used so far."""
 
@@ -337,111 +378,58 @@ class _Loading:
     def warn(self, file: str, message: str) -> None:
         self.report.warnings.append({"file": file, "message": message})
 
-    def name_of(self, path: Path) -> str:
-        relative = (
-            path.relative_to(self.raw_dir).as_posix()
-            if path.is_relative_to(self.raw_dir)
-            else path.name
-        )
-        name, note = display_name(relative)
-        if note is not None:
-            self.warn(name, note)
-        return name
-
-    def metadata_row(self, name: str, path: Path) -> dict[str, str]:
-        rows = self.metadata.rows_by_file
-        row_key = name if name in rows else display_name(path.name)[0]
-        row = rows.get(row_key)
-        if row is not None:
-            self.matched_rows.add(row_key)
-        meta = dict(row or {})
-        for column in METADATA_COLUMNS:
-            meta.setdefault(column, "")
-        return meta
+    def add(self, path: Path, file: FileRead) -> None:
+        """Add a file read by :func:`read_clean_file`: a speech, a duplicate or a skipped file."""
+        for note in file.notes:
+            self.warn(file.name, note)
+        if file.reason:
+            self.report.skipped.append({"file": file.name, "reason": file.reason})
+            return
+        self.admit(path, file)
 
     def doc_id(self, name: str, path: Path, meta: dict[str, str]) -> str:
-        wanted = meta.get("doc_id") or display_name(path.stem)[0]
-        doc_id = safe_doc_id(wanted)
-        if doc_id != wanted:
-            self.warn(name, f"doc_id {wanted!r} cannot be used as a file name; using {doc_id!r}")
+        doc_id, repaired = speech_doc_id(meta, path)
+        if repaired is not None:
+            self.warn(name, repaired)
         if doc_id in self.used_ids:
-            doc_id = _unique_doc_id(doc_id, path.suffix.lstrip(".").lower(), self.used_ids)
+            doc_id = unique_doc_id(doc_id, path.suffix.lstrip(".").lower(), self.used_ids)
             self.warn(name, f"another speech already has this doc_id; using {doc_id}")
         self.used_ids.add(doc_id)
         return doc_id
 
-    def admit(self, path: Path, name: str, read: SpeechFile, cleaned: CleanResult) -> None:
-        """Add a read file as a speech, or report it as empty or a duplicate."""
-        if count_cjk(cleaned.text) == 0:
-            reason = "no text after cleaning (no Chinese characters left); check the file's content"
-            if read.notes:
-                reason = f"{reason} ({'; '.join(read.notes)})"
-            self.report.skipped.append({"file": name, "reason": reason})
-            return
-        for note in read.notes:
-            self.warn(name, note)
-        clean_hash = sha256_hex(cleaned.text)
+    def admit(self, path: Path, file: FileRead) -> None:
+        """Add a file with Chinese text as a speech, or report it as a duplicate."""
+        name = file.name
+        clean_hash = sha256_hex(file.cleaned.text)
         if clean_hash in self.seen_clean:
             self.report.duplicates.append(
                 {"file": name, "duplicate_of": self.seen_clean[clean_hash]}
             )
             return
         self.seen_clean[clean_hash] = name
-        meta = self.metadata_row(name, path)
-        doc_id = self.doc_id(name, path, meta)
-        title = meta.get("title") or title_from_text(cleaned.text)
-        speech = Speech(
-            doc_id=doc_id,
-            file=name,
-            format=read.format,
-            encoding=read.encoding,
-            sha256=sha256_hex(read.data),
-            title=title,
-            meta=meta,
-            raw_text=read.text,
-            clean=cleaned,
-        )
+        row_key, meta = speech_metadata(name, path, self.metadata.rows_by_file)
+        if row_key is not None:
+            self.matched_rows.add(row_key)
+        speech = file_speech(file, meta, self.doc_id(name, path, meta))
         self.speeches.append(speech)
-        converted = cleaned.changed_chars.get("traditional_to_simplified", 0)
-        if converted:
-            self.warn(
-                name, f"traditional characters converted to simplified ({converted} characters)"
-            )
-        self.report.loaded.append(
-            {
-                "doc_id": doc_id,
-                "file": name,
-                "format": read.format,
-                "encoding": read.encoding,
-                "sha256": speech.sha256,
-                "title": title,
-                "chars_raw": len(read.text),
-                "chars_clean": len(cleaned.text),
-                "traditional_converted": converted,
-            }
-        )
+        converted = traditional_note(file.cleaned)
+        if converted is not None:
+            self.warn(name, converted)
+        self.report.loaded.append(loaded_row(speech))
 
     def flag_near_duplicates(self, threshold: float) -> None:
         if threshold > 1:
             return
         pairs = find_near_duplicates([(s.file, s.text) for s in self.speeches], threshold)
-        for pair in pairs:
-            self.report.near_duplicates.append(pair)
-            self.warn(
-                pair["file"],
-                f"near-duplicate of {pair['near_duplicate_of']} "
-                f"({pair['containment']:.0%} of the shorter text's 5-character shingles shared); "
-                "both are loaded: remove one if they are the same speech",
-            )
+        self.report.near_duplicates.extend(pairs)
+        self.report.warnings.extend(near_duplicate_warnings(pairs))
 
     def flag_unmatched_rows(self, metadata_path: Path | None) -> None:
-        for file, row_number in self.metadata.row_numbers.items():
-            if file not in self.matched_rows:
-                self.warn(
-                    str(metadata_path),
-                    f"{metadata_path} row {row_number}: metadata row for {file}, "
-                    f"but no such file in {self.raw_dir} (or it was skipped or a duplicate)",
-                )
+        self.report.warnings.extend(
+            unmatched_metadata_warnings(
+                self.metadata, metadata_path, self.raw_dir, self.matched_rows
+            )
+        )
 
 
 def _start(raw_dir: Path, metadata_path: Path | None, walk: bool) -> tuple[_Loading, list[Path]]:
@@ -461,6 +449,22 @@ def _start(raw_dir: Path, metadata_path: Path | None, walk: bool) -> tuple[_Load
     loading.report.ignored.extend(found.ignored)
     loading.report.skipped.extend(found.skipped)
     return loading, found.files
+
+
+def start_load(
+    raw_dir: Path, metadata_path: Path | None, walk: bool = True
+) -> tuple[Metadata, LoadReport, list[Path]]:
+    """What a load knows before it reads a file (for loaders that read the files elsewhere).
+
+    Returns
+    -------
+    (metadata, report, files)
+        ``metadata.csv``; a report holding its problems (warnings), a missing
+        folder (warning), and the folder's ignored and skipped entries; the
+        files to read, in file order (none when ``walk`` is false).
+    """
+    loading, files = _start(Path(raw_dir), metadata_path, walk)
+    return loading.metadata, loading.report, files
 
 
 def load_corpus(
@@ -510,18 +514,7 @@ def load_corpus(
     paths = list(files) if files is not None else walked
     paths = track(paths, len(paths), "load", "file", enabled=progress or None)
     for path in paths:
-        name = loading.name_of(path)
-        try:
-            read, cleaned = read_file(path, cleaner, cache)
-        except LoadError as exc:
-            loading.report.skipped.append({"file": name, "reason": str(exc).split(": ", 1)[-1]})
-            continue
-        except OSError as exc:
-            loading.report.skipped.append(
-                {"file": name, "reason": f"could not be read ({exc.strerror or exc})"}
-            )
-            continue
-        loading.admit(path, name, read, cleaned)
+        loading.add(path, read_clean_file(path, raw_dir, cleaner, cache=cache))
     loading.flag_near_duplicates(near_duplicate_threshold)
     if files is None:
         loading.flag_unmatched_rows(metadata_path)

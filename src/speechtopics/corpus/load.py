@@ -11,6 +11,7 @@ the tokenizer's code re-tokenizes, and nothing else does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..config import Paths, Settings, as_settings, check_separate_folders, default_paths
 from ..io import cache_memory, call_cached, json_sha256, source_hash
@@ -19,15 +20,27 @@ from ..text.clean import CleanResult, clean_text, default_rules
 from ..text.lexicon import Theme, load_themes, load_word_list
 from ..text.segment import Unit, segment_speech
 from ..text.tokenize import Tokenizer
-from .files import ReadCache, load_corpus
+from .files import load_corpus
 from .model import Corpus
+from .readcache import ReadCache
 
 #: Source folders whose code decides the tokens (see :func:`token_cache_key`).
 TOKEN_CODE = ("config", "io.py", "text")
 
 
+@lru_cache(maxsize=8)
+def _cleaning_rules(watermarks: tuple[str, ...], traditional_to_simplified: bool) -> list:
+    """The rules of a cleaner, built once per process (a Spark worker unpickles many cleaners)."""
+    return default_rules(
+        watermarks=list(watermarks), traditional_to_simplified_enabled=traditional_to_simplified
+    )
+
+
 class Cleaner:
     """The cleaning function of a run (``str -> CleanResult``) and the key of what it depends on.
+
+    Picklable by its parameters (the rules are rebuilt where it is unpickled),
+    so the same cleaning runs in worker processes and Spark tasks.
 
     Parameters
     ----------
@@ -37,13 +50,19 @@ class Cleaner:
         The ``[clean]`` setting.
     """
 
-    def __init__(self, watermarks: list[str], traditional_to_simplified: bool) -> None:
-        self.rules = default_rules(
-            watermarks=watermarks, traditional_to_simplified_enabled=traditional_to_simplified
-        )
+    def __init__(self, watermarks: Sequence[str], traditional_to_simplified: bool) -> None:
+        self.watermarks = tuple(watermarks)
+        self.traditional_to_simplified = traditional_to_simplified
+        self.rules = _cleaning_rules(self.watermarks, traditional_to_simplified)
         self.cache_key = json_sha256(
-            {"watermarks": watermarks, "traditional_to_simplified": traditional_to_simplified}
+            {
+                "watermarks": list(self.watermarks),
+                "traditional_to_simplified": traditional_to_simplified,
+            }
         )
+
+    def __reduce__(self) -> tuple:
+        return (Cleaner, (self.watermarks, self.traditional_to_simplified))
 
     def __call__(self, text: str) -> CleanResult:
         return clean_text(text, self.rules)

@@ -133,21 +133,41 @@ def check_speech_file(path: Path) -> int:
     LoadError
         Unknown extension, empty or too large file (the content is never read).
     """
-    suffix = path.suffix.lower()
+    _check_suffix(path.name)
+    size = path.stat().st_size
+    _check_size(path.name, size)
+    return size
+
+
+def check_speech_data(name: str, data: bytes) -> None:
+    """The checks of :func:`check_speech_file` on bytes read elsewhere (Spark's ``binaryFile``).
+
+    Raises
+    ------
+    LoadError
+        Unknown extension, empty or too large file.
+    """
+    _check_suffix(name)
+    _check_size(name, len(data))
+
+
+def _check_suffix(name: str) -> None:
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"{path.name}: unknown extension {suffix or '(none)'}; speeches must be "
+            f"{name}: unknown extension {suffix or '(none)'}; speeches must be "
             ".txt, .docx, .html or .htm"
         )
-    size = path.stat().st_size
+
+
+def _check_size(name: str, size: int) -> None:
     if size == 0:
-        raise LoadError(f"{path.name}: empty file (0 bytes); remove it or copy the speech again")
+        raise LoadError(f"{name}: empty file (0 bytes); remove it or copy the speech again")
     if size > MAX_FILE_BYTES:
         raise LoadError(
-            f"{path.name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
+            f"{name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
             "a single speech may be (the file was not read); split it into one file per speech"
         )
-    return size
 
 
 def read_speech(path: Path) -> SpeechFile:
@@ -164,14 +184,13 @@ def read_speech(path: Path) -> SpeechFile:
         The file could not be read.
     """
     size = check_speech_file(path)
-    suffix = path.suffix.lower()
     with path.open("rb") as handle:
         data = handle.read(min(size, MAX_FILE_BYTES) + 1)
     if len(data) > size:  # grew after the size check
         raise LoadError(
             f"{path.name}: the file changed while it was read; load again when it is complete"
         )
-    return read_speech_bytes(data, suffix, path.name)
+    return read_speech_bytes(data, path.suffix.lower(), path.name)
 
 
 def read_speech_bytes(data: bytes, suffix: str, file: str) -> SpeechFile:

@@ -33,6 +33,25 @@ def build_manifest(
     ``outputs`` lists every file of the run with its sha256 (the folder holds
     exactly these); ``produced_by`` names the stage each came from.
     """
+    speeches = {
+        speech.doc_id: {"file": speech.file, "sha256": speech.sha256} for speech in corpus.speeches
+    }
+    return build_manifest_record(paths, settings, corpus_key(corpus), speeches, summary, started)
+
+
+def build_manifest_record(
+    paths: Paths,
+    settings: Settings,
+    corpus_hash: str,
+    speeches: dict[str, dict[str, str]],
+    summary: RunSummary,
+    started: datetime,
+    extra: dict | None = None,
+) -> dict:
+    """The manifest from its parts (a run whose corpus is not in memory: the Spark engine).
+
+    ``extra`` keys are added as they are (e.g. ``engine``: where a Spark run computed).
+    """
     return {
         "speechtopics_version": VERSION,
         "python": platform.python_version(),
@@ -40,11 +59,8 @@ def build_manifest(
         "libraries": library_versions(LIBRARIES),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "corpus_hash": corpus_key(corpus),
-        "speeches": {
-            speech.doc_id: {"file": speech.file, "sha256": speech.sha256}
-            for speech in corpus.speeches
-        },
+        "corpus_hash": corpus_hash,
+        "speeches": speeches,
         "parameters": settings.to_dict(),
         "lexicon": {name: file_sha256(getattr(paths, name)) for name in LEXICON_FILES},
         "stages": summary.rows,
@@ -52,6 +68,7 @@ def build_manifest(
         "produced_by": dict(sorted(summary.produced_by.items())),
         "tables": dict(sorted(summary.tables.items())),
         "prepared": dict(sorted(summary.prepared.items())),
+        **(extra or {}),
     }
 
 

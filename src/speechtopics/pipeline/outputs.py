@@ -17,17 +17,19 @@ never touched.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from ..config import Paths
-from ..io import sha256_hex, write_bytes, write_json
+from ..io import file_sha256, sha256_hex, write_bytes, write_json
 from .manifest import MANIFEST_FILE
 
 #: The journal of a switch in progress (beside the manifest it will become).
@@ -117,6 +119,31 @@ class StagedRun:
             return False
         staged = self.staging / name
         write_bytes(staged, data)
+        self.staged[name] = staged
+        return True
+
+    def add_pieces(self, name: str, pieces: Iterable[bytes], stage: str) -> bool:
+        """Record an output given in pieces (a table streamed from Spark), one piece in memory at a time.
+
+        Returns
+        -------
+        bool
+            True when the output will change on disk at the switch.
+        """
+        target = output_root(self.paths, name)
+        staged = self.staging / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with staged.open("wb") as handle:
+            for piece in pieces:
+                digest.update(piece)
+                handle.write(piece)
+        self.outputs[name] = digest.hexdigest()
+        self.produced_by[name] = stage
+        if target.is_file() and file_sha256(target) == self.outputs[name]:
+            staged.unlink()
+            self.staged.pop(name, None)
+            return False
         self.staged[name] = staged
         return True
 

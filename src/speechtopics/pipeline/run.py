@@ -68,6 +68,10 @@ def run(
 ) -> RunSummary:
     """Run the pipeline: load, clean, segment, tokenize, then every analysis stage.
 
+    ``[engine] name = "spark"`` runs it on Apache Spark instead
+    (:mod:`speechtopics.pipeline.engines.spark.run`), under the same lock and
+    with its outputs switched in the same way.
+
     Parameters
     ----------
     paths : Paths, optional
@@ -109,13 +113,29 @@ def run(
         finish_switch(paths.processed)  # a run killed while switching its outputs in
         clear_staging(paths)
         with reporting(progress):
-            summary = _run_locked(paths, settings, selected, force, progress, echo)
+            summary = _run_engine(paths, settings, selected, force, progress, echo)
         summary.look_first = str(paths.figures / "index.html")
         return summary
     except OSError as exc:
         raise output_error(exc, paths) from exc
     finally:
         lock.release()
+
+
+def _run_engine(
+    paths: Paths,
+    settings: Settings,
+    selected: list[str],
+    force: bool,
+    progress: bool,
+    echo: Callable[[str], None],
+) -> RunSummary:
+    """The run on ``[engine] name``: this process's stage loop, or Apache Spark."""
+    if settings.engine.name == "spark":
+        from .engines.spark.run import run_spark
+
+        return run_spark(paths, settings, selected, force, progress, echo)
+    return _run_locked(paths, settings, selected, force, progress, echo)
 
 
 def output_error(exc: OSError, paths: Paths) -> OutputError:

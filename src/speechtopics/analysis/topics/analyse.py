@@ -282,3 +282,24 @@ def analyse_topics(
     else:
         results.messages.append("seeded topics skipped: themes.toml has no themes")
     return results
+
+
+def analyse_theme_topics(corpus: Corpus, settings: TopicSettings) -> TopicResults:
+    """Only the seeded theme topics of a corpus (step 4), for engines that fit the plain topics elsewhere.
+
+    Returns
+    -------
+    TopicResults
+        ``seeded`` and ``seeded_labels``; tables ``theme_topic_words``,
+        ``theme_topic_stability``, ``theme_topic_by_speech``,
+        ``theme_topic_by_section``; messages for what was skipped.
+    """
+    results = TopicResults()
+    training = _training_units(corpus, settings, results)
+    if training is None:
+        return results
+    if corpus.themes:
+        _seeded_topics(corpus, training, settings, results, None)
+    else:
+        results.messages.append("seeded topics skipped: themes.toml has no themes")
+    return results

@@ -8,7 +8,7 @@ is reported, with the numbers behind it (:func:`choose_k`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -291,6 +291,35 @@ def refinement(
 MAX_REFINEMENTS = 3
 
 
+def search_k(
+    k_values: Sequence[int],
+    grid_points: int,
+    sweep: Callable[[list[int], int], pd.DataFrame],
+) -> pd.DataFrame:
+    """The coarse-to-fine search of K, whatever fits the models.
+
+    ``sweep(ks, search_round)`` fits and scores every K of ``ks`` (one row per
+    K and seed, as :func:`sweep_k`, plus ``round``); first about
+    ``grid_points`` K spread over ``k_values``, then, while the best K (by
+    :func:`choose_k`) has unfitted K between it and its fitted neighbours,
+    those (at most :data:`MAX_REFINEMENTS` rounds).
+
+    Returns
+    -------
+    DataFrame
+        Every round's rows, sorted by K and seed.
+    """
+    fitted = coarse_grid(k_values, grid_points)
+    scores = sweep(fitted, 1)
+    for search_round in range(2, 2 + MAX_REFINEMENTS):
+        finer = refinement(k_values, fitted, int(choose_k(scores)["k"].iloc[0]))
+        if not finer:
+            break
+        scores = pd.concat([scores, sweep(finer, search_round)])
+        fitted = sorted({*fitted, *finer})
+    return scores.sort_values(["k", "seed"], kind="stable").reset_index(drop=True)
+
+
 class KSweep:
     """Choose the number of topics K: a coarse-to-fine seeded sweep, scored and voted on.
 
@@ -362,15 +391,12 @@ class KSweep:
 
     def fit(self, token_lists: Sequence[Sequence[str]], dictionary: Dictionary) -> KSweep:
         """Fit and score the coarse grid, then the K around its best."""
-        fitted = coarse_grid(self.k_values, self.grid_points)
-        scores = self._sweep(token_lists, dictionary, fitted, 1)
-        for search_round in range(2, 2 + MAX_REFINEMENTS):
-            finer = refinement(self.k_values, fitted, int(choose_k(scores)["k"].iloc[0]))
-            if not finer:
-                break
-            scores = pd.concat([scores, self._sweep(token_lists, dictionary, finer, search_round)])
-            fitted = sorted({*fitted, *finer})
-        self.scores_ = scores.sort_values(["k", "seed"], kind="stable").reset_index(drop=True)
+        scores = search_k(
+            self.k_values,
+            self.grid_points,
+            lambda ks, search_round: self._sweep(token_lists, dictionary, ks, search_round),
+        )
+        self.scores_ = scores
         self.summary_ = k_summary(self.scores_)
         self.choice_ = choose_k(self.scores_)
         self.k_ = int(self.choice_["k"].iloc[0])

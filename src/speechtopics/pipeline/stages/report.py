@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
+from typing import Any
 
 from ...analysis.overview import load_report_table
 from ...config import SETTINGS_SECTIONS
@@ -31,6 +33,18 @@ def report_stage(inputs: StageInputs) -> StageOutput:
         "workbook": f"data/processed/{WORKBOOK_FILE}",
         "tables": {"load_report": load_report_table(corpus.report)},
     }
+    return report_output(summary, upstream)
+
+
+def report_output(
+    summary: dict[str, Any], upstream: Mapping[str, StageOutput], workbook: bool = True
+) -> StageOutput:
+    """The report stage's files, workbook and caveats from a run summary and the stages' outputs.
+
+    ``summary`` is what :func:`~speechtopics.report.index.build_index_html`
+    reads (a run whose corpus is not in memory, on Spark, gives its own);
+    without ``workbook`` no workbook is written (the tables at hand are previews).
+    """
     output = StageOutput()
     page = build_index_html(summary, upstream)
     output.files["index.html"] = page.encode("utf-8")
@@ -41,8 +55,9 @@ def report_stage(inputs: StageInputs) -> StageOutput:
         if name.endswith(".html")
     ]
     output.files[REPORT_FONT_FILE] = subset_cjk_font(pages)
-    tables = dict(summary["tables"])
-    tables.update({name: table for out in upstream.values() for name, table in out.tables.items()})
-    output.artifacts[WORKBOOK_FILE] = workbook_bytes(tables)
+    if workbook:
+        tables = dict(summary["tables"])
+        tables.update({n: table for out in upstream.values() for n, table in out.tables.items()})
+        output.artifacts[WORKBOOK_FILE] = workbook_bytes(tables)
     output.data["thin"] = report_caveats(summary, upstream)
     return output

@@ -82,15 +82,7 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
         output.add_figure(
             "theme_section_heatmap", plot_theme_section_heatmap(by_section, style=style), style
         )
-        drawn, note = comparable_groups(by_group, inputs.settings.compare.min_group_size)
-        if drawn.empty:
-            output.messages.append(f"theme_by_group: no group to compare; {note}")
-            figure = note_figure(
-                "按层级与年份分组：可比较的组不足两个，不作比较", note, style=style
-            )
-        else:
-            figure = plot_theme_by_group(drawn, note, style=style)
-        output.add_figure("theme_by_group", figure, style)
+        theme_group_figure(output, by_group, inputs.settings.compare.min_group_size, style)
         output.add_figure(
             "theme_dispersion",
             plot_theme_dispersion(positions, starts, titles, [t.name for t in themes], style=style),
@@ -99,6 +91,19 @@ def themes_stage(inputs: StageInputs) -> StageOutput:
 
     _formulations(output, inputs, style)
     return output
+
+
+def theme_group_figure(
+    output: StageOutput, by_group, min_group_size: int, style: FigureStyle
+) -> None:
+    """The ``theme_by_group`` figure of the comparable groups (a note when there are none)."""
+    drawn, note = comparable_groups(by_group, min_group_size)
+    if drawn.empty:
+        output.messages.append(f"theme_by_group: no group to compare; {note}")
+        figure = note_figure("按层级与年份分组：可比较的组不足两个，不作比较", note, style=style)
+    else:
+        figure = plot_theme_by_group(drawn, note, style=style)
+    output.add_figure("theme_by_group", figure, style)
 
 
 def _formulations(output: StageOutput, inputs: StageInputs, style: FigureStyle) -> None:

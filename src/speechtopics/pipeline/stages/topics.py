@@ -98,6 +98,8 @@ def prepare_warm_start(context: PrepareContext) -> dict[str, Any]:
     previous = context.previous
     if not previous:
         return {}
+    if (previous.get("engine") or {}).get("name", "local") != "local":
+        return {"messages": ["topics fitted from scratch: the previous run used another engine"]}
     earlier = (previous.get("prepared") or {}).get("topic_models")
     if previous.get("corpus_hash") == context.corpus_hash:
         return {"key": earlier}
