@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 from pathlib import Path
 
@@ -241,9 +242,13 @@ def main() -> None:
             args.bench, args.n_short, args.short_min_chars, args.seed
         ),
     }
+    built = {}
     for name in args.only or CORPORA:
         documents, chars = write_corpus(args.out / name, builders[name]())
         print(f"{name:15s} {documents:5d} docs {chars:>11,d} chars  -> {args.out / name}")
+        built[name] = {"documents": documents, "chars": chars}
+    # Last line: a JSON report, as every child step of benchmarks/run.py ends.
+    print(json.dumps(built))
 
 
 if __name__ == "__main__":

@@ -654,8 +654,9 @@ def bench_scale(repeats: int, large: bool) -> list[Row]:
         scratch = Path(folder)
         long_run = _cold_and_plain("bench-long", scratch, repeats)
         rows = _speed_rows("bench-long", long_run, rss_target=False)
+        quality = _quality_rows(long_run)  # of the cold run, before the reruns change its folder
         rows += _incremental_rows(long_run)
-        rows += _quality_rows(long_run)
+        rows += quality
         if large:
             rows += _speed_rows("bench-500", _cold_and_plain("bench-500", scratch, 1), True)
         rows += _many_speeches_row(scratch)

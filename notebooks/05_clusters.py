@@ -33,7 +33,7 @@ params_file = ""  # settings file applied over speechtopics.toml; "" = none
 cluster_to_read = 1  # cluster whose paragraphs are printed at the end
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import speechtopics as st
 
@@ -107,9 +107,17 @@ r["cluster_top_terms"]
 # the speech, the right panel the cluster, with a different marker shape for
 # each so the figure also reads in grey. A cluster that forms a patch on the
 # right while mixing markers on the left is a theme shared by several speeches.
+#
+# The run draws the map only when the clustering it shows has structure and
+# a mean silhouette of at least `[figures] cluster_map_min_silhouette`: a
+# map of paragraphs that form no groups would show noise as groups. When it
+# was left out, the cell prints the run's reason instead.
 
 # %%
-Image(r.figure("cluster_map"))
+if r.figure("cluster_map").exists():
+    display(Image(r.figure("cluster_map")))
+else:
+    print("\n".join(m for m in summary.messages if "cluster map left out" in m))
 
 # %% [markdown]
 # ## How each speech spreads over the clusters

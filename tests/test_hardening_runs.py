@@ -388,7 +388,7 @@ def test_a_tampered_stage_entry_is_recomputed_and_the_summary_says_so(tmp_path, 
 @pytest.mark.slow
 def test_outputs_a_run_no_longer_produces_are_removed(tmp_path, params):
     raw = raw_with(tmp_path, "234")
-    settings = params.updated(FAST)
+    settings = params.updated({**FAST, "figures": {"wordclouds": True}})  # a figure per speech
     out = tmp_path / "out"
     paths = default_paths(settings).with_overrides(raw=raw, out=out)
     run(paths, settings, progress=False, echo=lambda _: None)

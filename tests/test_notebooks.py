@@ -52,7 +52,6 @@ NOTEBOOKS = [
         {},
         [
             "cluster_silhouette.png",
-            "cluster_map.png",
             "cluster_spread.png",
             "speech_dendrogram.png",
         ],

@@ -117,9 +117,10 @@ def test_second_run_recomputes_nothing_and_tables_are_identical(full_run, params
     assert manifest["parameters"]["topics"] == params.to_dict()["topics"]
     assert {"gensim", "jieba", "scikit-learn"} <= set(manifest["libraries"])
     assert manifest["python"].startswith("3.")
+    roots = {"processed": paths.processed, "figures": paths.figures, "interim": paths.interim}
     for name, digest in manifest["outputs"].items():
         folder, file = name.split("/", 1)
-        path = (paths.processed if folder == "processed" else paths.figures) / file
+        path = roots[folder] / file
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
 
 

@@ -51,6 +51,8 @@ MIN_FONT_PT = 6.0
 #: Tallest figure (inches): a page's text block less room for the caption.
 MAX_HEIGHT_IN = 9.0
 NOTES_ATTRIBUTE = "speechtopics_notes"
+#: Chinese names of the metadata columns speeches are grouped by (axis labels, sentences).
+GROUPING_NAMES = {"level": "行政层级", "year": "年份", "region": "地区", "speaker": "讲话人"}
 
 F = TypeVar("F", bound=Callable[..., Figure])
 

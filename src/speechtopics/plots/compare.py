@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import (
+    GROUPING_NAMES,
     FigureStyle,
     add_note,
     axes_title,
@@ -27,8 +28,6 @@ from . import (
     suptitle,
     wrap_text,
 )
-
-GROUPING_NAMES = {"level": "行政层级", "year": "年份", "region": "地区", "speaker": "讲话人"}
 
 
 @styled

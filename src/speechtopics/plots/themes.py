@@ -14,11 +14,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..text.segment import OPENING_SECTION
-from . import FigureStyle, add_note, axes_title, fit_text, new_figure, short_label, styled, suptitle
+from . import (
+    GROUPING_NAMES,
+    FigureStyle,
+    add_note,
+    axes_title,
+    fit_text,
+    new_figure,
+    short_label,
+    styled,
+    suptitle,
+)
 
 RATE_LABEL = "每千词命中数"
 KIND_LABELS = {"numbered": "数字提法", "slogan": "口号与成语式提法", "metaphor": "角色比喻"}
-GROUP_NAMES = {"level": "行政层级", "year": "年份", "region": "地区"}
 THEME_AXIS = "主题（按全语料频率从高到低）"
 
 
@@ -247,7 +256,7 @@ def plot_theme_by_group(group_rates: pd.DataFrame, note: str = "", *, style: Fig
         groups = list(dict.fromkeys(part["group"]))
         if len(groups) > style.max_rows:
             cut.append(
-                f"{GROUP_NAMES.get(grouping, grouping)}只显示前 {style.max_rows} 组（共 {len(groups)} 组）"
+                f"{GROUPING_NAMES.get(grouping, grouping)}只显示前 {style.max_rows} 组（共 {len(groups)} 组）"
             )
             part = part[part["group"].isin(groups[: style.max_rows])]
         parts.append((grouping, part))
@@ -265,13 +274,13 @@ def plot_theme_by_group(group_rates: pd.DataFrame, note: str = "", *, style: Fig
     image = None
     for ax, (grouping, part) in zip(axes[:, 0], parts, strict=True):
         image = _group_panel(ax, part, themes, vmax, style, annotate)
-        ax.set_ylabel(GROUP_NAMES.get(grouping, grouping))
+        ax.set_ylabel(GROUPING_NAMES.get(grouping, grouping))
         if ax is not axes[-1, 0]:
             ax.set_xticklabels([])
     axes[-1, 0].set_xlabel(THEME_AXIS)
     if image is not None:
         _colorbar(fig, image, list(axes[:, 0]), RATE_LABEL + "（组内合并）", style)
-    names = "与".join(GROUP_NAMES.get(g, g) for g in groupings)
+    names = "与".join(GROUPING_NAMES.get(g, g) for g in groupings)
     suptitle(fig, style, f"按{names}分组的主题频率")
     for line in [*cut, *([note] if note else [])]:
         add_note(fig, line)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.themes.rates import MISSING_GROUP
+from ..plots import GROUPING_NAMES
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -29,7 +30,6 @@ FEW_SPEECHES = 10
 WEAK_SILHOUETTE = 0.1
 #: Fewer topic-model units than this: topics are rough.
 FEW_TOPIC_UNITS = 200
-GROUP_NAMES = {"level": "层级", "year": "年份", "region": "地区"}
 #: Groups of speeches without the metadata value (their caveat is the missing metadata).
 UNNAMED_GROUPS = (MISSING_GROUP, "")
 SPACE_NAMES = {"tfidf": "TF-IDF 空间", "topic": "主题向量空间"}
@@ -185,7 +185,7 @@ def _group_caveats(groups: pd.DataFrame | None) -> list[str]:
         named = part[~part["group"].astype(str).isin(UNNAMED_GROUPS)]
         single = named.loc[named["n_speeches"].astype(int) == 1, "group"].astype(str).tolist()
         if single:
-            name = GROUP_NAMES.get(grouping, grouping)
+            name = GROUPING_NAMES.get(grouping, grouping)
             caveats.append(
                 f"按{name}分组时，{_ids(single)} 各只有 1 篇讲话：这些组之间的差异就是单篇讲话之间的差异。"
             )
@@ -232,7 +232,7 @@ def _group_size_sentences(group_means: pd.DataFrame | None) -> list[str]:
         return []
     sizes = group_means.drop_duplicates(["by", "group"])
     return [
-        f"按 {by} 分组的讲话篇数："
+        f"按{GROUPING_NAMES.get(by, by)}分组的讲话篇数："
         + "、".join(
             f"{g} {int(n)} 篇" for g, n in zip(part["group"], part["n_speeches"], strict=True)
         )
