@@ -728,3 +728,14 @@ def test_adding_a_speech_starts_from_the_previous_topics(tmp_path, params):
         (raw / source.name).unlink()
     shrunk, _ = run_once()
     assert any("topics fitted from scratch" in m for m in shrunk.messages)
+
+
+@pytest.mark.parametrize("measure", ["c_npmi", "c_v"])
+def test_a_top_word_the_texts_never_use_leaves_the_score_of_the_others(measure):
+    # A coherence sample can miss a rare top word: it must not make the score infinite.
+    texts = [["办公室", "参谋", "助手", "服务"], ["办公室", "服务", "基层"], ["参谋", "服务"]] * 4
+    topic = ["办公室", "服务", "参谋"]
+    (with_absent,) = coherence_scores([[[*topic, "从未出现"]]], texts, [measure])
+    (without,) = coherence_scores([[topic]], texts, [measure])
+    assert np.isfinite(with_absent[measure][0])
+    assert with_absent[measure][0] == pytest.approx(without[measure][0])

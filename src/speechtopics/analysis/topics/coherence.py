@@ -193,11 +193,15 @@ def score_topics(
                     lower = np.tril(np.ones((n, n), dtype=bool), k=-1)
                     values.append(float(np.mean(ratio[lower])) if lower.any() else float("nan"))
                     continue
-                npmi = _npmi(block, n_windows)
-                if measure == "c_npmi":
-                    values.append(
-                        float(np.mean(npmi[~np.eye(n, dtype=bool)])) if n > 1 else float("nan")
-                    )
+                # Words that never occur in the texts (a sample may miss rare top words)
+                # have no NPMI: the topic is scored on the words that occur.
+                present = np.diag(block) > 0
+                npmi = _npmi(block[np.ix_(present, present)], n_windows)
+                n = int(present.sum())
+                if n < 2:
+                    values.append(float("nan"))
+                elif measure == "c_npmi":
+                    values.append(float(np.mean(npmi[~np.eye(n, dtype=bool)])))
                 else:
                     topic_vector = npmi.sum(axis=0)
                     norms = np.sqrt((npmi**2).sum(axis=1)) * np.sqrt((topic_vector**2).sum())
