@@ -33,7 +33,7 @@ params_file = ""  # settings file applied over speechtopics.toml; "" = none
 cluster_to_read = 1  # cluster whose paragraphs are printed at the end
 
 # %%
-from IPython.display import Image, display
+from IPython.display import Image
 
 import speechtopics as st
 
@@ -114,10 +114,8 @@ r["cluster_top_terms"]
 # was left out, the cell prints the run's reason instead.
 
 # %%
-if r.figure("cluster_map").exists():
-    display(Image(r.figure("cluster_map")))
-else:
-    print("\n".join(m for m in summary.messages if "cluster map left out" in m))
+left_out = "\n".join(m for m in summary.messages if "cluster map left out" in m)
+Image(r.figure("cluster_map")) if r.figure("cluster_map").exists() else print(left_out)
 
 # %% [markdown]
 # ## How each speech spreads over the clusters
