@@ -75,6 +75,12 @@ def _label(measure: str, labels: Mapping[str, str] | None) -> str:
     return (labels or {}).get(measure, measure)
 
 
+def _panel_title(ax, title: str, style: FigureStyle, columns: int) -> None:
+    """A panel's title cut to the width of one of ``columns`` panels."""
+    width = style.width / columns
+    axes_title(ax, fit_text(title, width, style.font), style, width)
+
+
 def _panels_cut(fig: Figure, measures: list[str], style: FigureStyle) -> list[str]:
     """The measures that get a panel; a note names how many were left out."""
     if len(measures) > style.max_panels:
@@ -137,12 +143,7 @@ def plot_group_means(
         first = index % columns == 0
         ax.set_yticklabels([f"{g}（{int(sizes[g])}篇）" for g in groups] if first else [])
         ax.set_ylim(len(groups) - 0.5, -0.5)
-        axes_title(
-            ax,
-            fit_text(_label(measure, measure_labels), style.width / columns, style.font),
-            style,
-            style.width / columns,
-        )
+        _panel_title(ax, _label(measure, measure_labels), style, columns)
         ax.grid(axis="x", color="0.9", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_xlabel(value_label)
@@ -210,12 +211,7 @@ def plot_year_trend(
             xs = pd.to_numeric(part["group"], errors="coerce")
             ax.vlines(xs, part["ci_low"], part["ci_high"], color="black", linewidth=0.8)
             ax.plot(xs, part["mean"], "s", color="black", markersize=2.5)
-        axes_title(
-            ax,
-            fit_text(_label(measure, measure_labels), style.width / columns, style.font),
-            style,
-            style.width / columns,
-        )
+        _panel_title(ax, _label(measure, measure_labels), style, columns)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         if index % columns == 0:
             ax.set_ylabel(value_label)
